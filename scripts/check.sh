@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# make check: build everything, run every suite, print one summary.
+#
+# Stages (each writes TAP to build/results/STAGE.tap):
+#   unit        host unit tests of the userspace, under ASan/UBSan
+#   host        Bats suites that run on the host (tests/bats/host)
+#   mock        Bats suites in a guest without an IOMMU: mock domains
+#   vtd         Bats suites in a guest with emulated VT-d and an e1000
+#   selftest    upstream iommufd selftest; every case in
+#               tests/selftest/expected-pass.txt must still pass
+#   debug-mock  the mock suites again on the KASAN/lockdep/kmemleak kernel
+#
+# CHECK_STAGES="unit mock" limits the run; SKIP_DEBUG=1 leaves out the debug
+# kernel (a developer's shortcut; CI runs everything).
+# The last line is "N passed, N failed, N skipped"; the exit status is 1 if
+# anything failed.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+R=$top/build/results
+stages=${CHECK_STAGES:-unit host mock vtd selftest debug-mock}
+[ "${SKIP_DEBUG:-0}" = 1 ] && stages=${stages//debug-mock/}
+rm -rf "$R"
+mkdir -p "$R"
+
+say() { printf '\n== %s\n' "$*"; }
+want() { [[ " $stages " == *" $1 "* ]]; }
+
+# A stage whose runner itself broke (VM timeout, splat, build error) must
+# count as a failure even if it printed no TAP.
+stage_failed() { printf 'not ok 1 - %s: %s\n' "$1" "$2" >>"$R/$1.tap"; }
+
+# tap_guard STAGE RC: a non-zero exit without a failing TAP line is a failure.
+tap_guard() {
+	if [ "$2" -ne 0 ] && ! grep -qs '^not ok' "$R/$1.tap"; then
+		stage_failed "$1" "runner exited $2 without a failing test (see above)"
+	fi
+}
+
+build() {
+	say "build: kernel (default), userspace, selftest"
+	scripts/kernel.sh default && make -s all selftest || return 1
+	if want debug-mock; then
+		say "build: kernel (debug)"
+		scripts/kernel.sh debug || return 1
+	fi
+}
+
+run_unit() {
+	local t
+	for t in build/tests/unit/*; do
+		say "unit: ${t##*/}"
+		"$t" | tee -a "$R/unit.tap"
+		tap_guard unit "${PIPESTATUS[0]}"
+	done
+}
+
+# run_bats STAGE VM_ARGS... -- DIR: Bats in a guest (or on the host when no
+# VM args), TAP into STAGE.tap, console shown as it runs.
+run_bats() {
+	local stage=$1 dir rc
+	shift
+	local vm=()
+	while [ "$1" != -- ]; do vm+=("$1"); shift; done
+	dir=$2
+	say "$stage: bats $dir ${vm[*]}"
+	if [ ${#vm[@]} -eq 0 ]; then
+		bats --formatter tap "$dir" | tee "$R/$stage.tap"
+		rc=${PIPESTATUS[0]}
+	else
+		tests/vm/run --name "check-$stage" "${vm[@]}" -- \
+			bats --formatter tap "$dir" | tee "$R/$stage.tap"
+		rc=${PIPESTATUS[0]}
+	fi
+	tap_guard "$stage" "$rc"
+}
+
+run_selftest() {
+	local out=$R/selftest.out pass=$R/selftest.passed rc name n=0
+	say "selftest: upstream iommufd selftest in the guest (hugetlbfs mounted)"
+	tests/vm/run --name check-selftest --timeout 900 -- build/selftest/iommufd >"$out" 2>&1
+	rc=$?
+	grep -E '^(not )?ok ' "$out" | tail -n 3
+	grep '^# Totals' "$out"
+	if [ "$rc" -eq 125 ]; then
+		stage_failed selftest "guest failed (vm/run exit 125): $(grep '^vm/run' "$out" | head -1)"
+		return
+	fi
+	sed -n 's/^ok [0-9]* //p' "$out" | sort >"$pass"
+	# One TAP line per case that passed before our series.
+	while read -r name; do
+		n=$((n + 1))
+		if grep -qxF "$name" "$pass"; then
+			echo "ok $n - selftest $name" >>"$R/selftest.tap"
+		else
+			echo "not ok $n - selftest $name (passed on the unpatched kernel)" >>"$R/selftest.tap"
+		fi
+	done < <(grep -v '^#' tests/selftest/expected-pass.txt)
+	grep '^not ok' "$R/selftest.tap"
+	# Newly passing cases are news, not failures: print them for the list.
+	comm -23 "$pass" <(grep -v '^#' tests/selftest/expected-pass.txt | sort) |
+		sed 's/^/# now passing too (add to expected-pass.txt): /'
+}
+
+start=$(date +%s)
+if ! build; then
+	stage_failed build "the build failed (see above)"
+else
+	want unit && run_unit
+	want host && run_bats host -- tests/bats/host
+	want mock && run_bats mock --iommu none -- tests/bats/mock
+	want vtd && run_bats vtd --iommu intel -- tests/bats/vtd
+	want selftest && run_selftest
+	want debug-mock && run_bats debug-mock --iommu none --variant debug --timeout 1200 -- tests/bats/mock
+fi
+
+passed=$(cat "$R"/*.tap | grep -E '^ok ' | grep -vc '# [Ss][Kk][Ii][Pp]')
+skipped=$(cat "$R"/*.tap | grep -E '^ok ' | grep -c '# [Ss][Kk][Ii][Pp]')
+failed=$(cat "$R"/*.tap | grep -c '^not ok ')
+say "summary ($(( $(date +%s) - start ))s; TAP in $R)"
+cat "$R"/*.tap | grep '^not ok ' | sed 's/^/  /'
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

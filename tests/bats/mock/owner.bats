@@ -1,0 +1,90 @@
+# The mock owner against CONFIG_IOMMUFD_TEST domains (guest booted with
+# --iommu none). These prove the owner helper that later suites build on:
+# what it dirties is what a clearing harvest returns, nothing more or less.
+
+setup() {
+	load '../../helpers/common-setup'
+	_common_setup
+	MOCK_PAGE=$(( $(getconf PAGESIZE) / 2 ))
+}
+
+# pages_every START STEP N: how many of pages 0..N-1 are START, START+STEP, ...
+pages_every() { echo $(( ($3 - $1 + $2 - 1) / $2 )); }
+
+@test "every page the owner dirties comes back in its clearing harvest, once" {
+	run -0 mock-owner --size 8M --rounds 3 --verify-clear --exact --json
+	local n=$(( 8 * 1024 * 1024 / MOCK_PAGE ))
+	local want=$(( $(pages_every 1 3 $n) + $(pages_every 2 3 $n) + $(pages_every 0 3 $n) ))
+	local summary=${lines[-1]}
+	assert_equal "$(json_get "$summary" .summary.dirtied)" "$want"
+	assert_equal "$(json_get "$summary" .summary.harvested)" "$want"
+	assert_equal "$(json_get "$summary" .summary.missing)" 0
+	assert_equal "$(json_get "$summary" .summary.stale)" 0
+}
+
+@test "a harvest at a coarser page size reports pages dirtied at mock granularity" {
+	run -0 mock-owner --size 1M --page-size 16K --pages 0,7,63 --exact --json
+	assert_equal "$(json_get "${lines[0]}" .dirtied)" 3
+	assert_equal "$(json_get "${lines[0]}" .harvested)" 3
+}
+
+@test "random pages are distinct and the same for the same seed" {
+	run -0 mock-owner --size 4M --random 500 --seed 7 --rounds 2 --exact --json
+	local first=$output
+	assert_equal "$(json_get "${lines[-1]}" .summary.harvested)" 1000
+	run -0 mock-owner --size 4M --random 500 --seed 7 --rounds 2 --exact --json
+	assert_equal "$output" "$first"
+}
+
+@test "several domains of one owner are each harvested completely" {
+	run -0 mock-owner --domains 4 --size 2M --rounds 2 --exact --json
+	assert_equal "$(jq -s '[.[] | select(.round and .missing == 0)] | length' <<<"$output")" 8
+	assert_equal "$(json_get "${lines[-1]}" .summary.domains)" 4
+}
+
+@test "a 1 GiB mapping backed by one 64 MiB buffer is harvested completely" {
+	run -0 mock-owner --size 1G --chunk 64M --every 1000 --exact --json
+	assert_equal "$(json_get "${lines[-1]}" .summary.harvested)" \
+		"$(pages_every 1 1000 $(( 1024 * 1024 * 1024 / MOCK_PAGE )))"
+}
+
+@test "a second consumer that clears the bitmap makes the owner lose every page" {
+	# The trap the iommu-dirty family must never fall into: a naive
+	# clearing read by anyone but the owner consumes the owner's bits.
+	run -1 mock-owner --size 1M --steal --json
+	local dirtied
+	dirtied=$(json_get "${lines[-1]}" .summary.dirtied)
+	[ "$dirtied" -gt 0 ]
+	assert_equal "$(json_get "${lines[-1]}" .summary.missing)" "$dirtied"
+	assert_equal "$(json_get "${lines[-1]}" .summary.harvested)" 0
+}
+
+@test "a domain allocated without DIRTY_TRACKING refuses to enable it" {
+	run -3 --separate-stderr mock-owner --no-dirty-alloc --rounds 1
+	assert_equal "$stderr" "mock-owner: IOMMU_HWPT_SET_DIRTY_TRACKING: Operation not supported"
+}
+
+@test "the ready file names the held domains until the owner is signalled" {
+	local ready=$BATS_TEST_TMPDIR/ready.json
+	mock-owner --domains 2 --size 1M --rounds 0 --interval 50 --ready "$ready" >/dev/null &
+	local pid=$!
+	for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.1; done
+	assert_equal "$(jq -r .pid "$ready")" "$pid"
+	assert_equal "$(jq '.domains | length' "$ready")" 2
+	assert_equal "$(jq '[.domains[].hwpt] | unique | length' "$ready")" 2
+	kill -TERM "$pid"
+	run -0 wait "$pid"
+}
+
+@test "malformed options are refused with exit status 2 before touching iommufd" {
+	run -2 mock-owner --size 3K
+	assert_output --partial "multiple of"
+	run -2 mock-owner --pages 1,99999999
+	assert_output --partial "past the"
+	run -2 mock-owner --page-size 3000
+	assert_output --partial "power of two"
+	run -2 mock-owner --rate 10
+	assert_output --partial "--rate needs --interval"
+	run -2 mock-owner --size 4G
+	assert_output --partial "exceeds the mock aperture"
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Thin wrappers over the iommufd ioctls the test owners use. Each returns 0
+ * or -errno, so callers can both assert success and expect a refusal.
+ */
+#ifndef TESTS_TOOLS_IOMMUFD_H
+#define TESTS_TOOLS_IOMMUFD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/iommufd.h>
+
+int iommufd_open(void);
+int iommufd_ioas_alloc(int fd, uint32_t *ioas_id);
+int iommufd_ioas_map_fixed(int fd, uint32_t ioas_id, void *buf, uint64_t len,
+			   uint64_t iova);
+int iommufd_ioas_unmap(int fd, uint32_t ioas_id, uint64_t iova, uint64_t len);
+int iommufd_hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
+		       uint32_t *hwpt_id);
+int iommufd_set_dirty_tracking(int fd, uint32_t hwpt_id, int enable);
+int iommufd_get_dirty_bitmap(int fd, uint32_t hwpt_id, uint64_t iova,
+			     uint64_t len, uint64_t page_size, uint64_t *bitmap,
+			     uint32_t flags);
+int iommufd_destroy(int fd, uint32_t id);
+int iommufd_hw_info(int fd, uint32_t dev_id, void *data, uint32_t data_len,
+		    uint32_t *type, uint64_t *caps);
+
+/* CONFIG_IOMMUFD_TEST mock objects (drivers/iommu/iommufd/iommufd_test.h) */
+int mock_domain(int fd, uint32_t pt_id, uint32_t *stdev_id, uint32_t *hwpt_id,
+		uint32_t *idev_id);
+int mock_domain_replace(int fd, uint32_t stdev_id, uint32_t pt_id);
+int mock_set_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t len,
+		   uint64_t page_size, const uint64_t *bitmap, uint64_t *nr_dirty);
+
+#endif

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mock-owner: plays the VMM that owns iommufd dirty tracking, on the mock
+ * IOMMU of CONFIG_IOMMUFD_TEST. It creates domains allocated with
+ * IOMMU_HWPT_ALLOC_DIRTY_TRACKING, each with a mock device attached and a
+ * mapping at MOCK_APERTURE_START, enables tracking, then in rounds marks
+ * pages dirty (IOMMU_TEST_OP_DIRTY) and harvests them with a clearing
+ * IOMMU_HWPT_GET_DIRTY_BITMAP, checking every harvest against what it
+ * dirtied since the previous one.
+ *
+ * Exit status: 0 all harvests complete, 1 a harvest missed a dirtied page
+ * (or, with --exact, reported one that was not dirtied), 2 bad usage,
+ * 3 an iommufd operation failed.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bitmap.h"
+#include "iommufd.h"
+#include "iommufd_test.h"
+#include "opts.h"
+
+enum pattern { PAT_EVERY, PAT_RANDOM, PAT_PAGES };
+
+static struct config {
+	unsigned int domains;
+	uint64_t size, chunk, page_size;
+	enum pattern pattern;
+	uint64_t every, random_count, rate;
+	const char *pages;
+	uint64_t rounds, interval_ms, seed;
+	bool hold, exact, json, plain_alloc, no_enable, verify_clear, steal;
+	const char *ready;
+} cfg = {
+	.domains = 1, .size = 4 << 20, .pattern = PAT_EVERY, .every = 3,
+	.rounds = 1, .seed = 1,
+};
+
+struct domain {
+	uint32_t ioas, stdev, idev, hwpt;
+};
+
+#define APERTURE_BYTES ((uint64_t)MOCK_APERTURE_LAST + 1 - MOCK_APERTURE_START)
+
+/* The mock IOMMU's page: PAGE_SIZE / 2 (MOCK_IO_PAGE_SIZE in selftest.c). */
+static uint64_t mock_page;
+
+struct totals {
+	uint64_t rounds, dirtied, harvested, missing, extra, stale;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL };
+
+static const struct argp_option options[] = {
+	{ "domains", 'n', "N", 0, "Create N mock domains (default 1)", 0 },
+	{ "size", 's', "SIZE", 0, "Bytes mapped per domain (default 4M)", 0 },
+	{ "chunk", OPT_CHUNK, "SIZE", 0,
+	  "Back the mapping with one SIZE buffer mapped repeatedly (default: SIZE)", 0 },
+	{ "page-size", 'p', "SIZE", 0,
+	  "Harvest granularity (default: the mock IOMMU page, PAGE_SIZE/2)", 0 },
+	{ "every", 'e', "N", 0, "Dirty every Nth page each round (default 3)", 1 },
+	{ "random", 'r', "COUNT", 0, "Dirty COUNT random distinct pages each round", 1 },
+	{ "rate", 'R', "PAGES/S", 0,
+	  "Dirty random pages at this rate (needs --interval)", 1 },
+	{ "pages", 'P', "LIST", 0, "Dirty these page indices, e.g. 0,5,10-20", 1 },
+	{ "rounds", 'c', "N", 0, "Dirty-and-harvest rounds (default 1, 0: until signalled)", 2 },
+	{ "interval", 'i', "MS", 0, "Pause between rounds (default 0)", 2 },
+	{ "seed", 'S', "N", 0, "Seed for --random and --rate (default 1)", 2 },
+	{ "hold", 'H', NULL, 0, "After the rounds keep the domains until SIGTERM/SIGINT", 2 },
+	{ "exact", 'x', NULL, 0, "Fail on pages harvested but never dirtied too", 3 },
+	{ "verify-clear", OPT_VERIFY_CLEAR, NULL, 0,
+	  "Harvest twice per round; the second must be empty", 3 },
+	{ "steal", OPT_STEAL, NULL, 0,
+	  "Before each harvest, read and clear the bitmap as a naive second "
+	  "consumer would: the harvest then misses pages (the trap observers must avoid)", 3 },
+	{ "no-dirty-alloc", OPT_PLAIN, NULL, 0,
+	  "Allocate the HWPT without IOMMU_HWPT_ALLOC_DIRTY_TRACKING", 3 },
+	{ "no-enable", OPT_NO_ENABLE, NULL, 0, "Do not enable tracking (no rounds)", 3 },
+	{ "ready", OPT_READY, "FILE", 0,
+	  "Write the domains' ids as JSON to FILE once they exist", 4 },
+	{ "json", 'j', NULL, 0, "One JSON object per line instead of text", 4 },
+	{ 0 }
+};
+
+static void check_config(struct argp_state *state)
+{
+	if (!cfg.page_size)
+		cfg.page_size = mock_page;
+	if (!cfg.chunk)
+		cfg.chunk = cfg.size;
+	if (!cfg.domains)
+		argp_error(state, "--domains must be at least 1");
+	if (cfg.page_size < mock_page || (cfg.page_size & (cfg.page_size - 1)))
+		argp_error(state, "--page-size must be a power of two >= %llu",
+			   (unsigned long long)mock_page);
+	if (!cfg.size || cfg.size % cfg.page_size || !cfg.chunk ||
+	    cfg.chunk % cfg.page_size || cfg.size % cfg.chunk)
+		argp_error(state, "--size must be a multiple of --chunk, both of --page-size");
+	if (cfg.size > APERTURE_BYTES)
+		argp_error(state, "--size exceeds the mock aperture (%llu bytes)",
+			   (unsigned long long)APERTURE_BYTES);
+	if (cfg.pattern == PAT_EVERY && !cfg.every)
+		argp_error(state, "--every must be at least 1");
+	if (cfg.rate && !cfg.interval_ms)
+		argp_error(state, "--rate needs --interval");
+	if (cfg.rate)
+		cfg.random_count = cfg.rate * cfg.interval_ms / 1000;
+	if (cfg.pattern == PAT_RANDOM && cfg.random_count > cfg.size / cfg.page_size)
+		argp_error(state, "more random pages than the mapping holds");
+	if (cfg.pattern == PAT_PAGES) {
+		uint64_t npages = cfg.size / cfg.page_size;
+		uint64_t *tmp = calloc(BITMAP_WORDS(npages), 8);
+
+		if (tmp && parse_page_list(cfg.pages, tmp, npages))
+			argp_error(state, "--pages '%s' is malformed or past the %llu pages mapped",
+				   cfg.pages, (unsigned long long)npages);
+		free(tmp);
+	}
+}
+
+static uint64_t arg_u64(struct argp_state *state, const char *arg, bool size)
+{
+	uint64_t v;
+	int rc = size ? parse_size(arg, &v) : parse_u64(arg, &v);
+
+	if (rc)
+		argp_error(state, "invalid %s '%s'", size ? "size" : "number", arg);
+	return v;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'n': cfg.domains = (unsigned int)arg_u64(state, arg, false); break;
+	case 's': cfg.size = arg_u64(state, arg, true); break;
+	case OPT_CHUNK: cfg.chunk = arg_u64(state, arg, true); break;
+	case 'p': cfg.page_size = arg_u64(state, arg, true); break;
+	case 'e': cfg.pattern = PAT_EVERY; cfg.every = arg_u64(state, arg, false); break;
+	case 'r': cfg.pattern = PAT_RANDOM; cfg.random_count = arg_u64(state, arg, false); break;
+	case 'R': cfg.pattern = PAT_RANDOM; cfg.rate = arg_u64(state, arg, false); break;
+	case 'P': cfg.pattern = PAT_PAGES; cfg.pages = arg; break;
+	case 'c': cfg.rounds = arg_u64(state, arg, false); break;
+	case 'i': cfg.interval_ms = arg_u64(state, arg, false); break;
+	case 'S': cfg.seed = arg_u64(state, arg, false); break;
+	case 'H': cfg.hold = true; break;
+	case 'x': cfg.exact = true; break;
+	case OPT_VERIFY_CLEAR: cfg.verify_clear = true; break;
+	case OPT_STEAL: cfg.steal = true; break;
+	case OPT_PLAIN: cfg.plain_alloc = true; break;
+	case OPT_NO_ENABLE: cfg.no_enable = true; break;
+	case OPT_READY: cfg.ready = arg; break;
+	case 'j': cfg.json = true; break;
+	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
+	case ARGP_KEY_END: check_config(state); break;
+	default: return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void die(const char *what, int rc)
+{
+	fprintf(stderr, "mock-owner: %s: %s\n", what, strerror(-rc));
+	exit(3);
+}
+
+/* xorshift64*: the same sequence for a seed on every libc. */
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+/* Fill @want (harvest pages) with this round's choice of dirty pages. */
+static void choose_pages(uint64_t *want, uint64_t npages, uint64_t round,
+			 uint64_t *rng)
+{
+	memset(want, 0, BITMAP_WORDS(npages) * 8);
+	switch (cfg.pattern) {
+	case PAT_EVERY:
+		/* Shift by the round so consecutive rounds differ. */
+		for (uint64_t i = round % cfg.every; i < npages; i += cfg.every)
+			bitmap_set_bit(want, i);
+		break;
+	case PAT_RANDOM:
+		for (uint64_t n = 0; n < cfg.random_count;) {
+			uint64_t i = rng_next(rng) % npages;
+
+			if (!bitmap_test_bit(want, i)) {
+				bitmap_set_bit(want, i);
+				n++;
+			}
+		}
+		break;
+	case PAT_PAGES:
+		/* Validated in main(). */
+		parse_page_list(cfg.pages, want, npages);
+		break;
+	}
+}
+
+static void setup_domain(int fd, void *buf, struct domain *d)
+{
+	uint32_t first_hwpt;
+	int rc;
+
+	rc = iommufd_ioas_alloc(fd, &d->ioas);
+	if (rc)
+		die("IOMMU_IOAS_ALLOC", rc);
+	rc = mock_domain(fd, d->ioas, &d->stdev, &first_hwpt, &d->idev);
+	if (rc)
+		die("IOMMU_TEST_OP_MOCK_DOMAIN (is the Intel IOMMU on? mock domains need --iommu none)", rc);
+	rc = iommufd_hwpt_alloc(fd, d->idev, d->ioas,
+				cfg.plain_alloc ? 0 : IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+				&d->hwpt);
+	if (rc)
+		die("IOMMU_HWPT_ALLOC", rc);
+	rc = mock_domain_replace(fd, d->stdev, d->hwpt);
+	if (rc)
+		die("IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE", rc);
+	for (uint64_t off = 0; off < cfg.size; off += cfg.chunk) {
+		rc = iommufd_ioas_map_fixed(fd, d->ioas, buf, cfg.chunk,
+					    MOCK_APERTURE_START + off);
+		if (rc)
+			die("IOMMU_IOAS_MAP", rc);
+	}
+	if (!cfg.no_enable) {
+		rc = iommufd_set_dirty_tracking(fd, d->hwpt, 1);
+		if (rc)
+			die("IOMMU_HWPT_SET_DIRTY_TRACKING", rc);
+	}
+}
+
+static void write_ready(const struct domain *dom)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", cfg.ready);
+	f = fopen(tmp, "w");
+	if (!f) {
+		perror(tmp);
+		exit(3);
+	}
+	fprintf(f, "{\"pid\":%d,\"iova\":%llu,\"length\":%llu,\"page_size\":%llu,\"domains\":[",
+		(int)getpid(), (unsigned long long)MOCK_APERTURE_START,
+		(unsigned long long)cfg.size, (unsigned long long)cfg.page_size);
+	for (unsigned int i = 0; i < cfg.domains; i++)
+		fprintf(f, "%s{\"ioas\":%u,\"hwpt\":%u,\"stdev\":%u,\"idev\":%u}",
+			i ? "," : "", dom[i].ioas, dom[i].hwpt, dom[i].stdev, dom[i].idev);
+	fprintf(f, "]}\n");
+	if (fclose(f) || rename(tmp, cfg.ready)) {
+		perror(cfg.ready);
+		exit(3);
+	}
+}
+
+static void report_round(uint64_t round, uint32_t hwpt, uint64_t dirtied,
+			 uint64_t harvested, uint64_t missing, uint64_t extra,
+			 uint64_t stale)
+{
+	const char *fmt = cfg.json ?
+		"{\"round\":%llu,\"hwpt\":%u,\"dirtied\":%llu,\"harvested\":%llu,"
+		"\"missing\":%llu,\"extra\":%llu,\"stale\":%llu}\n" :
+		"round %llu hwpt %u: dirtied %llu harvested %llu missing %llu extra %llu stale %llu\n";
+
+	printf(fmt, (unsigned long long)round, hwpt, (unsigned long long)dirtied,
+	       (unsigned long long)harvested, (unsigned long long)missing,
+	       (unsigned long long)extra, (unsigned long long)stale);
+}
+
+static void report_totals(const struct totals *t)
+{
+	const char *fmt = cfg.json ?
+		"{\"summary\":{\"rounds\":%llu,\"domains\":%u,\"dirtied\":%llu,"
+		"\"harvested\":%llu,\"missing\":%llu,\"extra\":%llu,\"stale\":%llu}}\n" :
+		"total: rounds %llu domains %u dirtied %llu harvested %llu missing %llu extra %llu stale %llu\n";
+
+	printf(fmt, (unsigned long long)t->rounds, cfg.domains,
+	       (unsigned long long)t->dirtied, (unsigned long long)t->harvested,
+	       (unsigned long long)t->missing, (unsigned long long)t->extra,
+	       (unsigned long long)t->stale);
+	fflush(stdout);
+}
+
+/*
+ * One round on one domain: mark the chosen pages, harvest, compare. The mock
+ * marks at its own page size, so each chosen harvest page gets its first
+ * mock page marked: a harvest at a coarser page size must still report it.
+ */
+static void run_round(int fd, const struct domain *d, uint64_t round,
+		      uint64_t *rng, struct totals *t, uint64_t *want,
+		      uint64_t *got, uint64_t *mock_map)
+{
+	uint64_t npages = cfg.size / cfg.page_size, ratio = cfg.page_size / mock_page;
+	uint64_t words = BITMAP_WORDS(npages), dirtied, harvested, missing, extra;
+	uint64_t stale = 0, marked;
+	int rc;
+
+	choose_pages(want, npages, round, rng);
+	memset(mock_map, 0, BITMAP_WORDS(npages * ratio) * 8);
+	for (uint64_t i = 0; i < npages; i++)
+		if (bitmap_test_bit(want, i))
+			bitmap_set_bit(mock_map, i * ratio);
+	rc = mock_set_dirty(fd, d->hwpt, MOCK_APERTURE_START, cfg.size, mock_page,
+			    mock_map, &marked);
+	if (rc)
+		die("IOMMU_TEST_OP_DIRTY", rc);
+
+	for (int pass = cfg.steal ? 2 : 1; pass; pass--) {
+		memset(got, 0, words * 8);
+		rc = iommufd_get_dirty_bitmap(fd, d->hwpt, MOCK_APERTURE_START,
+					      cfg.size, cfg.page_size, got, 0);
+		if (rc)
+			die("IOMMU_HWPT_GET_DIRTY_BITMAP", rc);
+	}
+	dirtied = bitmap_count_andnot(want, NULL, npages);
+	harvested = bitmap_count_andnot(got, NULL, npages);
+	missing = bitmap_count_andnot(want, got, npages);
+	extra = bitmap_count_andnot(got, want, npages);
+	if (dirtied != marked) {
+		fprintf(stderr, "mock-owner: marked %llu pages, the mock counted %llu\n",
+			(unsigned long long)dirtied, (unsigned long long)marked);
+		exit(3);
+	}
+	if (cfg.verify_clear) {
+		memset(got, 0, words * 8);
+		rc = iommufd_get_dirty_bitmap(fd, d->hwpt, MOCK_APERTURE_START,
+					      cfg.size, cfg.page_size, got, 0);
+		if (rc)
+			die("IOMMU_HWPT_GET_DIRTY_BITMAP", rc);
+		stale = bitmap_count_andnot(got, NULL, npages);
+	}
+	report_round(round, d->hwpt, dirtied, harvested, missing, extra, stale);
+	t->dirtied += dirtied;
+	t->harvested += harvested;
+	t->missing += missing;
+	t->extra += extra;
+	t->stale += stale;
+}
+
+static void sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
+			       .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		options, parse_opt, NULL,
+		"Own iommufd mock domains with dirty tracking and check every harvest.\v"
+		"Exit status: 0 complete harvests, 1 a harvest missed pages (or, with "
+		"--exact, had extra ones), 2 usage, 3 an iommufd operation failed.",
+		NULL, NULL, NULL
+	};
+	uint64_t rng, npages, *want, *got, *mock_map;
+	struct totals t = { 0 };
+	struct domain *dom;
+	void *buf;
+	int fd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	argp_err_exit_status = 2;
+	mock_page = (uint64_t)sysconf(_SC_PAGESIZE) / 2;
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return 2;
+	npages = cfg.size / cfg.page_size;
+	want = calloc(BITMAP_WORDS(npages), 8);
+	got = calloc(BITMAP_WORDS(npages), 8);
+	mock_map = calloc(BITMAP_WORDS(npages * (cfg.page_size / mock_page)), 8);
+	dom = calloc(cfg.domains, sizeof(*dom));
+	if (!want || !got || !mock_map || !dom) {
+		perror("mock-owner");
+		return 3;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	fd = iommufd_open();
+	if (fd < 0)
+		die("/dev/iommu", fd);
+	buf = mmap(NULL, cfg.chunk, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (buf == MAP_FAILED)
+		die("mmap", -errno);
+	for (unsigned int i = 0; i < cfg.domains; i++)
+		setup_domain(fd, buf, &dom[i]);
+	if (cfg.ready)
+		write_ready(dom);
+
+	rng = cfg.seed ? cfg.seed : 1;
+	if (!cfg.no_enable) {
+		for (uint64_t r = 1; !stop && (!cfg.rounds || r <= cfg.rounds); r++) {
+			for (unsigned int i = 0; i < cfg.domains; i++)
+				run_round(fd, &dom[i], r, &rng, &t, want, got, mock_map);
+			t.rounds = r;
+			if (cfg.interval_ms)
+				sleep_ms(cfg.interval_ms);
+		}
+	}
+	while (cfg.hold && !stop)
+		pause();
+
+	report_totals(&t);
+	close(fd);
+	munmap(buf, cfg.chunk);
+	free(want);
+	free(got);
+	free(mock_map);
+	free(dom);
+	if (t.missing || t.stale || (cfg.exact && t.extra))
+		return 1;
+	return 0;
+}

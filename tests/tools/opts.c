@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "opts.h"
+#include "bitmap.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+
+int parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	switch (toupper((unsigned char)*end)) {
+	case '\0': break;
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	case 'T': shift = 40; break;
+	default: return -EINVAL;
+	}
+	if (*end && end[1] && !(toupper((unsigned char)end[1]) == 'I' &&
+				toupper((unsigned char)end[2]) == 'B' && !end[3]))
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int parse_page_list(const char *s, uint64_t *bitmap, uint64_t nbits)
+{
+	const char *p = s;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (;;) {
+		unsigned long long first, last;
+		char *end;
+
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		errno = 0;
+		first = strtoull(p, &end, 10);
+		if (errno)
+			return -ERANGE;
+		last = first;
+		if (*end == '-') {
+			p = end + 1;
+			if (!isdigit((unsigned char)*p))
+				return -EINVAL;
+			last = strtoull(p, &end, 10);
+			if (errno)
+				return -ERANGE;
+			if (last < first)
+				return -EINVAL;
+		}
+		if (last >= nbits)
+			return -ERANGE;
+		for (unsigned long long i = first; i <= last; i++)
+			bitmap_set_bit(bitmap, i);
+		if (!*end)
+			return 0;
+		if (*end != ',')
+			return -EINVAL;
+		p = end + 1;
+	}
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Option parsing shared by the test helpers; pure functions, unit tested. */
+#ifndef TESTS_TOOLS_OPTS_H
+#define TESTS_TOOLS_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+/*
+ * "4096", "64K", "1.5M" is not accepted: integers with an optional binary
+ * suffix K, M, G, T (KiB, MiB, ...). Returns 0 or -EINVAL / -ERANGE.
+ */
+int parse_size(const char *s, uint64_t *out);
+
+/* A plain unsigned decimal or 0x-hex number; same errors as parse_size(). */
+int parse_u64(const char *s, uint64_t *out);
+
+/*
+ * "0,5,10-20" -> sets those bits (page indices) in @bitmap of @nbits bits.
+ * Returns 0, -EINVAL on malformed text, -ERANGE for an index >= @nbits.
+ */
+int parse_page_list(const char *s, uint64_t *bitmap, uint64_t nbits);
+
+#endif

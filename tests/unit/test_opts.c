@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of tests/tools/opts.c, run on the host under ASan/UBSan. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../tools/bitmap.h"
+#include "../tools/opts.h"
+#include "tap.h"
+
+static void test_parse_size(void)
+{
+	static const struct { const char *in; int rc; uint64_t out; } cases[] = {
+		{ "0", 0, 0 },
+		{ "4096", 0, 4096 },
+		{ "64K", 0, 64 << 10 },
+		{ "64k", 0, 64 << 10 },
+		{ "2M", 0, 2 << 20 },
+		{ "2MiB", 0, 2 << 20 },
+		{ "1G", 0, UINT64_C(1) << 30 },
+		{ "3T", 0, UINT64_C(3) << 40 },
+		{ "0x1000", 0, 4096 },
+		{ "", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ " 1", -EINVAL, 0 },
+		{ "1.5M", -EINVAL, 0 },
+		{ "1X", -EINVAL, 0 },
+		{ "1MB", -EINVAL, 0 },
+		{ "1Mi", -EINVAL, 0 },
+		{ "1KiBx", -EINVAL, 0 },
+		{ "99999999999999999999", -ERANGE, 0 },
+		{ "16777216T", -ERANGE, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t out = 0xdead;
+		int rc = parse_size(cases[i].in, &out);
+
+		TAP_OK(rc == cases[i].rc && (rc || out == cases[i].out),
+		       "parse_size(\"%s\") = %d, %llu", cases[i].in, rc,
+		       (unsigned long long)out);
+	}
+	TAP_OK(parse_size(NULL, &(uint64_t){ 0 }) == -EINVAL, "parse_size(NULL) is -EINVAL");
+}
+
+static void test_parse_u64(void)
+{
+	uint64_t v = 0;
+
+	TAP_OK(!parse_u64("18446744073709551615", &v) && v == UINT64_MAX, "parse_u64 max");
+	TAP_OK(parse_u64("18446744073709551616", &v) == -ERANGE, "parse_u64 overflow");
+	TAP_OK(parse_u64("12K", &v) == -EINVAL, "parse_u64 takes no suffix");
+	TAP_OK(!parse_u64("0x10", &v) && v == 16, "parse_u64 hex");
+}
+
+static void test_parse_page_list(void)
+{
+	uint64_t map[2];
+
+	memset(map, 0, sizeof(map));
+	TAP_OK(!parse_page_list("0,5,10-12,127", map, 128) &&
+	       bitmap_count_andnot(map, NULL, 128) == 6 && bitmap_test_bit(map, 11) &&
+	       bitmap_test_bit(map, 127) && !bitmap_test_bit(map, 9),
+	       "page list sets exactly the listed pages");
+	TAP_OK(parse_page_list("128", map, 128) == -ERANGE, "index past the end is -ERANGE");
+	TAP_OK(parse_page_list("5-3", map, 128) == -EINVAL, "reversed range is -EINVAL");
+	TAP_OK(parse_page_list("1,", map, 128) == -EINVAL, "trailing comma is -EINVAL");
+	TAP_OK(parse_page_list("1-", map, 128) == -EINVAL, "open range is -EINVAL");
+	TAP_OK(parse_page_list("a", map, 128) == -EINVAL, "letters are -EINVAL");
+	TAP_OK(parse_page_list("", map, 128) == -EINVAL, "empty list is -EINVAL");
+}
+
+static void test_bitmap_count(void)
+{
+	uint64_t a[2] = { ~UINT64_C(0), ~UINT64_C(0) }, b[2] = { 0xff, 0 };
+
+	TAP_OK(bitmap_count_andnot(a, NULL, 70) == 70, "count ignores bits past nbits");
+	TAP_OK(bitmap_count_andnot(a, b, 64) == 56, "count of a and not b");
+	TAP_OK(bitmap_count_andnot(b, a, 128) == 0, "subset has nothing extra");
+}
+
+int main(void)
+{
+	test_parse_size();
+	test_parse_u64();
+	test_parse_page_list();
+	test_bitmap_count();
+	return tap_done();
+}
