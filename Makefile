@@ -103,8 +103,25 @@ bench: $(DEPS_OK) all
 	scripts/bench.sh
 
 # ---- install --------------------------------------------------------------------
+# Installs whatever the build produced: admin binaries in build/bin, the
+# library and its pkg-config file in build/lib, public headers in
+# lib/include, man pages by section, bash completions. The test helpers in
+# build/tests are never installed.
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 install: all
-	@echo "nothing user-facing to install yet: libiommudirty and iommu-dirtyctl land with issue 6"
+	@set -e; d=$(DESTDIR); \
+	for f in $(wildcard $(B)/bin/*); do install -Dm755 $$f $$d$(SBINDIR)/$${f##*/}; done; \
+	for f in $(wildcard $(B)/lib/*.so.* $(B)/lib/*.a); do install -Dm644 $$f $$d$(LIBDIR)/$${f##*/}; done; \
+	for f in $(wildcard $(B)/lib/*.so); do ln -sf $$(readlink $$f) $$d$(LIBDIR)/$${f##*/}; done; \
+	for f in $(wildcard $(B)/lib/*.pc); do install -Dm644 $$f $$d$(LIBDIR)/pkgconfig/$${f##*/}; done; \
+	for f in $(wildcard lib/include/*.h); do install -Dm644 $$f $$d$(INCLUDEDIR)/$${f##*/}; done; \
+	for f in $(wildcard man/*.[1-8]); do install -Dm644 $$f $$d$(MANDIR)/man$${f##*.}/$${f##*/}; done; \
+	for f in $(wildcard completions/*); do install -Dm644 $$f $$d$(BASHCOMPDIR)/$${f##*/}; done; \
+	echo "installed into $$d$(PREFIX)"
 
 clean:
 	rm -rf $(B)/tests $(B)/vm $(B)/selftest $(B)/results

@@ -38,7 +38,7 @@ static struct config {
 	const char *pages;
 	uint64_t rounds, interval_ms, seed;
 	bool hold, exact, json, plain_alloc, no_enable, verify_clear, steal;
-	const char *ready;
+	const char *ready, *pages_log;
 } cfg = {
 	.domains = 1, .size = 4 << 20, .pattern = PAT_EVERY, .every = 3,
 	.rounds = 1, .seed = 1,
@@ -65,7 +65,8 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL };
+enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL,
+       OPT_PAGES_LOG };
 
 static const struct argp_option options[] = {
 	{ "domains", 'n', "N", 0, "Create N mock domains (default 1)", 0 },
@@ -94,6 +95,9 @@ static const struct argp_option options[] = {
 	{ "no-enable", OPT_NO_ENABLE, NULL, 0, "Do not enable tracking (no rounds)", 3 },
 	{ "ready", OPT_READY, "FILE", 0,
 	  "Write the domains' ids as JSON to FILE once they exist", 4 },
+	{ "pages-log", OPT_PAGES_LOG, "FILE", 0,
+	  "Append the pages dirtied in each round to FILE, one JSON line per "
+	  "round and domain: {\"round\",\"hwpt\",\"pages\":[index...]}", 4 },
 	{ "json", 'j', NULL, 0, "One JSON object per line instead of text", 4 },
 	{ 0 }
 };
@@ -165,6 +169,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_PLAIN: cfg.plain_alloc = true; break;
 	case OPT_NO_ENABLE: cfg.no_enable = true; break;
 	case OPT_READY: cfg.ready = arg; break;
+	case OPT_PAGES_LOG: cfg.pages_log = arg; break;
 	case 'j': cfg.json = true; break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	case ARGP_KEY_END: check_config(state); break;
@@ -248,6 +253,25 @@ static void setup_domain(int fd, void *buf, struct domain *d)
 	}
 }
 
+static FILE *pages_log;
+
+static void log_pages(uint64_t round, uint32_t hwpt, const uint64_t *want,
+		      uint64_t npages)
+{
+	const char *sep = "";
+
+	fprintf(pages_log, "{\"round\":%llu,\"hwpt\":%u,\"pages\":[",
+		(unsigned long long)round, hwpt);
+	for (uint64_t i = 0; i < npages; i++) {
+		if (bitmap_test_bit(want, i)) {
+			fprintf(pages_log, "%s%llu", sep, (unsigned long long)i);
+			sep = ",";
+		}
+	}
+	fprintf(pages_log, "]}\n");
+	fflush(pages_log);
+}
+
 static void write_ready(const struct domain *dom)
 {
 	char tmp[4096];
@@ -272,18 +296,36 @@ static void write_ready(const struct domain *dom)
 	}
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
+			       .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 static void report_round(uint64_t round, uint32_t hwpt, uint64_t dirtied,
 			 uint64_t harvested, uint64_t missing, uint64_t extra,
-			 uint64_t stale)
+			 uint64_t stale, uint64_t harvest_ns)
 {
 	const char *fmt = cfg.json ?
 		"{\"round\":%llu,\"hwpt\":%u,\"dirtied\":%llu,\"harvested\":%llu,"
-		"\"missing\":%llu,\"extra\":%llu,\"stale\":%llu}\n" :
-		"round %llu hwpt %u: dirtied %llu harvested %llu missing %llu extra %llu stale %llu\n";
+		"\"missing\":%llu,\"extra\":%llu,\"stale\":%llu,\"harvest_ns\":%llu}\n" :
+		"round %llu hwpt %u: dirtied %llu harvested %llu missing %llu extra %llu stale %llu (harvest %llu ns)\n";
 
 	printf(fmt, (unsigned long long)round, hwpt, (unsigned long long)dirtied,
 	       (unsigned long long)harvested, (unsigned long long)missing,
-	       (unsigned long long)extra, (unsigned long long)stale);
+	       (unsigned long long)extra, (unsigned long long)stale,
+	       (unsigned long long)harvest_ns);
 }
 
 static void report_totals(const struct totals *t)
@@ -311,10 +353,12 @@ static void run_round(int fd, const struct domain *d, uint64_t round,
 {
 	uint64_t npages = cfg.size / cfg.page_size, ratio = cfg.page_size / mock_page;
 	uint64_t words = BITMAP_WORDS(npages), dirtied, harvested, missing, extra;
-	uint64_t stale = 0, marked;
+	uint64_t stale = 0, marked, t0, harvest_ns = 0;
 	int rc;
 
 	choose_pages(want, npages, round, rng);
+	if (pages_log)
+		log_pages(round, d->hwpt, want, npages);
 	memset(mock_map, 0, BITMAP_WORDS(npages * ratio) * 8);
 	for (uint64_t i = 0; i < npages; i++)
 		if (bitmap_test_bit(want, i))
@@ -326,8 +370,10 @@ static void run_round(int fd, const struct domain *d, uint64_t round,
 
 	for (int pass = cfg.steal ? 2 : 1; pass; pass--) {
 		memset(got, 0, words * 8);
+		t0 = now_ns();
 		rc = iommufd_get_dirty_bitmap(fd, d->hwpt, MOCK_APERTURE_START,
 					      cfg.size, cfg.page_size, got, 0);
+		harvest_ns = now_ns() - t0;
 		if (rc)
 			die("IOMMU_HWPT_GET_DIRTY_BITMAP", rc);
 	}
@@ -348,21 +394,13 @@ static void run_round(int fd, const struct domain *d, uint64_t round,
 			die("IOMMU_HWPT_GET_DIRTY_BITMAP", rc);
 		stale = bitmap_count_andnot(got, NULL, npages);
 	}
-	report_round(round, d->hwpt, dirtied, harvested, missing, extra, stale);
+	report_round(round, d->hwpt, dirtied, harvested, missing, extra, stale,
+		     harvest_ns);
 	t->dirtied += dirtied;
 	t->harvested += harvested;
 	t->missing += missing;
 	t->extra += extra;
 	t->stale += stale;
-}
-
-static void sleep_ms(uint64_t ms)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
-			       .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
-		;
 }
 
 int main(int argc, char **argv)
@@ -407,6 +445,11 @@ int main(int argc, char **argv)
 		setup_domain(fd, buf, &dom[i]);
 	if (cfg.ready)
 		write_ready(dom);
+	if (cfg.pages_log) {
+		pages_log = fopen(cfg.pages_log, "a");
+		if (!pages_log)
+			die(cfg.pages_log, -errno);
+	}
 
 	rng = cfg.seed ? cfg.seed : 1;
 	if (!cfg.no_enable) {
@@ -422,6 +465,8 @@ int main(int argc, char **argv)
 		pause();
 
 	report_totals(&t);
+	if (pages_log)
+		fclose(pages_log);
 	close(fd);
 	munmap(buf, cfg.chunk);
 	free(want);
