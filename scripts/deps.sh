@@ -11,7 +11,7 @@ packages=(
 	# kernel build
 	"$LINUX_SOURCE_PACKAGE=$LINUX_SOURCE_VERSION" build-essential bc bison flex
 	libelf-dev libssl-dev cpio ccache rsync kmod python3 python3-yaml
-	python3-jsonschema gcc-aarch64-linux-gnu
+	python3-jsonschema python3-ply python3-git gcc-aarch64-linux-gnu
 	# userspace
 	pkg-config libnl-3-dev libnl-genl-3-dev libnl-utils libcap-dev libncurses-dev
 	# tests and the VM
