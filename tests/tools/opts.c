@@ -6,17 +6,24 @@
 #include <errno.h>
 #include <stdlib.h>
 
+/* A leading unsigned number (decimal or 0x-hex); *end is what follows it. */
+static int parse_leading(const char *s, unsigned long long *v, char **end)
+{
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, end, 0);
+	return errno == ERANGE ? -ERANGE : 0;
+}
+
 int parse_u64(const char *s, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
+	int rc = parse_leading(s, &v, &end);
 
-	if (!s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno == ERANGE)
-		return -ERANGE;
+	if (rc)
+		return rc;
 	if (*end)
 		return -EINVAL;
 	*out = v;
@@ -28,13 +35,10 @@ int parse_size(const char *s, uint64_t *out)
 	unsigned long long v;
 	unsigned int shift = 0;
 	char *end;
+	int rc = parse_leading(s, &v, &end);
 
-	if (!s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno == ERANGE)
-		return -ERANGE;
+	if (rc)
+		return rc;
 	switch (toupper((unsigned char)*end)) {
 	case '\0': break;
 	case 'K': shift = 10; break;
@@ -43,6 +47,7 @@ int parse_size(const char *s, uint64_t *out)
 	case 'T': shift = 40; break;
 	default: return -EINVAL;
 	}
+	/* A suffix may be spelled KiB, MiB, ...; nothing else may follow. */
 	if (*end && end[1] && !(toupper((unsigned char)end[1]) == 'I' &&
 				toupper((unsigned char)end[2]) == 'B' && !end[3]))
 		return -EINVAL;
