@@ -34,7 +34,7 @@ HDR_OK := $(B)/linux/hdr/include/linux/iommufd.h
 # ---- test helpers (tests/tools) ---------------------------------------------
 TOOLS_COMMON := tests/tools/iommufd.c tests/tools/opts.c
 TOOLS_HDRS := $(wildcard tests/tools/*.h)
-TOOLS := $(B)/tests/mock-owner $(B)/tests/vfio-owner
+TOOLS := $(B)/tests/mock-owner $(B)/tests/vfio-owner $(B)/tests/dump-loop
 UNIT_TESTS := $(B)/tests/unit/test-opts
 # iommufd_test.h is not exported by headers_install; take it from our tree.
 TOOLS_CPPFLAGS := $(CPPFLAGS_COMMON) -I$(KSRC)/drivers/iommu/iommufd
@@ -65,6 +65,11 @@ $(B)/tests/vfio-owner: tests/tools/vfio_owner.c $(TOOLS_COMMON) $(TOOLS_HDRS) $(
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(TOOLS_COMMON)
 
+$(B)/tests/dump-loop: tests/tools/dump_loop.c tests/tools/opts.c $(TOOLS_HDRS) $(HDR_OK)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLS_CPPFLAGS) $$(pkg-config --cflags libnl-genl-3.0) $(WARN) $(CFLAGS) -o $@ $< \
+		tests/tools/opts.c $$(pkg-config --libs libnl-genl-3.0)
+
 $(B)/tests/unit/test-opts: tests/unit/test_opts.c tests/tools/opts.c $(TOOLS_HDRS) tests/unit/tap.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_COMMON) $(WARN) $(CFLAGS) $(SAN) -o $@ $< tests/tools/opts.c
@@ -92,12 +97,16 @@ demo: $(DEPS_OK) all
 shell: $(DEPS_OK) all
 	tests/vm/run --shell --iommu $(or $(IOMMU),none) --variant $(KERNEL_VARIANT)
 
+# Long runs on the debug kernel: the owner's no-loss loop, then thousands
+# of owners destroying and closing while dumps race them.
 soak: $(DEPS_OK)
 	scripts/kernel.sh debug
 	$(MAKE) all
-	tests/vm/run --variant debug --timeout 3600 -- \
+	tests/vm/run --name soak-owner --variant debug --timeout 3600 -- \
 		$(B)/tests/mock-owner --domains 4 --size 32M --random 2000 --rounds 3000 \
 		--verify-clear --exact
+	tests/vm/run --name soak-race --variant debug --timeout 7200 -- \
+		env RACE_ITERATIONS=2500 bats --formatter tap tests/bats/mock/race.bats
 
 bench: $(DEPS_OK) all
 	scripts/bench.sh

@@ -6,8 +6,9 @@
 #   scripts/kernel-dev.sh export   kernel/patches + kernel/series from the
 #                                  commits on top of the base commit
 #   scripts/kernel-dev.sh gen      regenerate the YNL files from the specs
-#   scripts/kernel-dev.sh check    checkpatch --strict on every patch and
-#                                  ynl-gen-c --cmp-out on the generated files
+#   scripts/kernel-dev.sh check    checkpatch --strict on every patch, and cmp
+#   scripts/kernel-dev.sh cmp      the generated YNL files in build/linux/src
+#                                  are exactly what their spec generates
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dev=${BUILD_DIR:-$top/build}/linux/dev
@@ -23,13 +24,17 @@ EOT
 }
 
 # Debian's tree is not a git tree, so ynl-regen.sh cannot find the files:
-# call the generator directly. $1: extra flag (--cmp-out).
+# call the generator directly. ynl_gen TREE [OUTDIR]: write into TREE, or
+# into OUTDIR under the outputs' base names (the generated source includes
+# its header by that name).
 ynl_gen() {
-	local spec mode kind out
+	local spec mode kind out dest
 	ynl_outputs | while read -r spec mode kind out; do
 		[ -f "$1/$spec" ] || continue
-		(cd "$1" && /usr/bin/python3 tools/net/ynl/ynl-gen-c.py ${2:-} \
-			--mode "$mode" "--$kind" --spec "$spec" -o "$out")
+		dest=$1/$out
+		[ -n "${2:-}" ] && dest=$2/$(basename "$out")
+		(cd "$1" && /usr/bin/python3 tools/net/ynl/ynl-gen-c.py \
+			--mode "$mode" "--$kind" --spec "$spec" -o "$dest") || exit 1
 	done
 }
 
@@ -64,7 +69,20 @@ check)
 	for p in "$top"/kernel/patches/*.patch; do
 		(cd "$dev" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --terse --no-summary "$p") || rc=1
 	done
-	ynl_gen "$top/build/linux/src" --cmp-out || rc=1
+	"$0" cmp || rc=1
+	exit $rc ;;
+cmp)
+	src=$top/build/linux/src
+	[ -f "$src/Documentation/netlink/specs/iommu-dirty.yaml" ] || {
+		echo "kernel-dev.sh: the series is not applied in $src (make kernel)" >&2; exit 1; }
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	ynl_gen "$src" "$tmp"
+	rc=0
+	while read -r spec mode kind out; do
+		cmp -s "$tmp/$(basename "$out")" "$src/$out" ||
+			{ echo "kernel-dev.sh: $out is not what $spec generates" >&2; rc=1; }
+	done < <(ynl_outputs)
 	exit $rc ;;
 *) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "$0"; exit 2 ;;
 esac

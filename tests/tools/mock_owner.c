@@ -37,7 +37,7 @@ static struct config {
 	uint64_t every, random_count, rate;
 	const char *pages;
 	uint64_t rounds, interval_ms, seed;
-	bool hold, exact, json, plain_alloc, no_enable, verify_clear, steal;
+	bool hold, exact, json, plain_alloc, no_enable, verify_clear, steal, destroy;
 	const char *ready, *pages_log;
 } cfg = {
 	.domains = 1, .size = 4 << 20, .pattern = PAT_EVERY, .every = 3,
@@ -66,7 +66,7 @@ static void on_signal(int sig)
 }
 
 enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL,
-       OPT_PAGES_LOG };
+       OPT_PAGES_LOG, OPT_DESTROY };
 
 static const struct argp_option options[] = {
 	{ "domains", 'n', "N", 0, "Create N mock domains (default 1)", 0 },
@@ -98,6 +98,9 @@ static const struct argp_option options[] = {
 	{ "pages-log", OPT_PAGES_LOG, "FILE", 0,
 	  "Append the pages dirtied in each round to FILE, one JSON line per "
 	  "round and domain: {\"round\",\"hwpt\",\"pages\":[index...]}", 4 },
+	{ "destroy", OPT_DESTROY, NULL, 0,
+	  "At exit destroy every object with IOMMU_DESTROY (each must succeed) "
+	  "instead of closing the iommufd", 4 },
 	{ "json", 'j', NULL, 0, "One JSON object per line instead of text", 4 },
 	{ 0 }
 };
@@ -170,6 +173,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_ENABLE: cfg.no_enable = true; break;
 	case OPT_READY: cfg.ready = arg; break;
 	case OPT_PAGES_LOG: cfg.pages_log = arg; break;
+	case OPT_DESTROY: cfg.destroy = true; break;
 	case 'j': cfg.json = true; break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	case ARGP_KEY_END: check_config(state); break;
@@ -250,6 +254,19 @@ static void setup_domain(int fd, void *buf, struct domain *d)
 		rc = iommufd_set_dirty_tracking(fd, d->hwpt, 1);
 		if (rc)
 			die("IOMMU_HWPT_SET_DIRTY_TRACKING", rc);
+	}
+}
+
+/* Device first (it detaches), then the domain, then its IOAS. */
+static void destroy_domain(int fd, const struct domain *d)
+{
+	const uint32_t ids[] = { d->stdev, d->hwpt, d->ioas };
+	int rc;
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		rc = iommufd_destroy(fd, ids[i]);
+		if (rc)
+			die("IOMMU_DESTROY", rc);
 	}
 }
 
@@ -467,6 +484,8 @@ int main(int argc, char **argv)
 	report_totals(&t);
 	if (pages_log)
 		fclose(pages_log);
+	for (unsigned int i = 0; cfg.destroy && i < cfg.domains; i++)
+		destroy_domain(fd, &dom[i]);
 	close(fd);
 	munmap(buf, cfg.chunk);
 	free(want);

@@ -41,3 +41,38 @@ setup() {
 	assert_output ""
 	assert_equal "$stderr" "mock-owner: IOMMU_TEST_OP_MOCK_DOMAIN (is the Intel IOMMU on? mock domains need --iommu none): Invalid argument"
 }
+
+# start_vfio_owner: vfio-owner holding its domain; sets OWNER_PID, OWNER (JSON).
+start_vfio_owner() {
+	local out=$BATS_TEST_TMPDIR/vfio.json
+	vfio-owner --json --hold >"$out" &
+	OWNER_PID=$!
+	for _ in $(seq 300); do [ -s "$out" ] && break; sleep 0.1; done
+	OWNER=$(cat "$out")
+}
+
+@test "iommu-dirty shows the e1000's VT-d domain, owned by the VMM, without dirty tracking" {
+	load '../../helpers/ynl'
+	start_vfio_owner
+	run -0 ynl --dump domain-get
+	local dom
+	dom=$(jq -c --argjson pid "$OWNER_PID" '[.[] | select(."owner-pid" == $pid)]' <<<"$output")
+	kill -TERM "$OWNER_PID"; wait "$OWNER_PID"
+	assert_equal "$(jq length <<<"$dom")" 1
+	assert_equal "$(jq -c '.[0] | [.dev, ."hwpt-id", ."ioas-id", ."owner-comm"]' <<<"$dom")" \
+		"[[\"0000:00:05.0\"],$(jq .hwpt <<<"$OWNER"),$(jq .ioas <<<"$OWNER"),\"vfio-owner\"]"
+	assert_equal "$(jq -c '.[0] | [."dirty-alloc", .tracking, .mechanism, ."mapped-bytes"]' <<<"$dom")" \
+		"[0,0,\"none\",$(jq .length <<<"$OWNER")]"
+}
+
+@test "dev-get decodes why this VT-d cannot track: scalable mode without SLADS" {
+	load '../../helpers/ynl'
+	start_vfio_owner
+	run -0 ynl --do dev-get --json '{"name": "0000:00:05.0"}'
+	kill -TERM "$OWNER_PID"; wait "$OWNER_PID"
+	assert_equal "$(jq -c '[."iommu-type", ."dirty-cap", .mechanism, ."vtd-smts", ."vtd-slads", ."hw-info-type"]' <<<"$output")" \
+		'["intel-vtd",0,"none",1,0,1]'
+	assert_equal "$(jq '."vtd-ecap"' <<<"$output")" "$(jq .vtd_ecap <<<"$OWNER")"
+	assert_equal "$(jq '."vtd-cap"' <<<"$output")" "$(jq .vtd_cap <<<"$OWNER")"
+	assert_equal "$(jq '."dev-id"' <<<"$output")" "$(jq .dev_id <<<"$OWNER")"
+}

@@ -1,0 +1,158 @@
+# The iommu-dirty netlink family, read through the kernel's YNL client, on
+# domains of the mock IOMMU (guest booted with --iommu none).
+
+setup() {
+	load '../../helpers/common-setup'
+	_common_setup
+	load '../../helpers/ynl'
+}
+
+teardown() {
+	[ -z "${OWNER_PID:-}" ] || kill -TERM "$OWNER_PID" 2>/dev/null || true
+}
+
+# mine: the dumped domains that belong to the owner started by the test.
+mine() {
+	jq -c --argjson pid "$OWNER_PID" '[.[] | select(."owner-pid" == $pid)]'
+}
+
+@test "the spec validates against the genetlink schema and lists its ops" {
+	run -0 /usr/bin/python3 "$KSRC/tools/net/ynl/cli.py" --spec "$SPEC" --list-ops
+	assert_output --partial "domain-get"
+	assert_output --partial "dev-get"
+}
+
+@test "every mock domain shows its owner, device, mapping and mechanism" {
+	start_owner --domains 2 --size 1M --rounds 0 --interval 200
+	run -0 ynl --dump domain-get
+	local doms
+	doms=$(mine <<<"$output")
+	assert_equal "$(jq length <<<"$doms")" 2
+	assert_equal "$(jq -c '[.[]."hwpt-id"] | sort' <<<"$doms")" "$(jq -c '[.domains[].hwpt] | sort' <<<"$READY")"
+	assert_equal "$(jq -c '[.[]."ioas-id"] | sort' <<<"$doms")" "$(jq -c '[.domains[].ioas] | sort' <<<"$READY")"
+	assert_equal "$(jq -r '[.[]."owner-comm"] | unique | .[]' <<<"$doms")" mock-owner
+	assert_equal "$(jq -r '[.[].mechanism] | unique | .[]' <<<"$doms")" mock
+	assert_equal "$(jq -c '[.[] | [."dirty-alloc", .tracking, ."mapped-bytes", ."pgsize-bitmap"]] | unique' <<<"$doms")" \
+		"[[1,1,1048576,$(( $(getconf PAGESIZE) / 2 ))]]"
+	assert_equal "$(jq -c '[.[].dev | length] | unique' <<<"$doms")" "[1]"
+	jq -e 'all(.[]; .dev[0] | test("^iommufd_mock[0-9]+$"))' <<<"$doms"
+	stop_owner
+}
+
+@test "domain-get by id returns that domain and counts the owner's harvests and pages" {
+	start_owner --size 1M --rounds 5 --hold --json
+	run -0 ynl --dump domain-get
+	local id
+	id=$(mine <<<"$output" | jq '.[0].id')
+	run -0 ynl --do domain-get --json "{\"id\": $id}"
+	assert_equal "$(jq .id <<<"$output")" "$id"
+	assert_equal "$(jq .harvests <<<"$output")" 5
+	assert_equal "$(jq '."dirty-pages"' <<<"$output")" \
+		"$(jq -s '[.[] | select(.round) | .harvested] | add' "$BATS_TEST_TMPDIR/owner.out")"
+	[ "$(jq '."last-harvest"' <<<"$output")" -ge "$(jq .created <<<"$output")" ]
+	stop_owner
+}
+
+@test "a domain allocated without DIRTY_TRACKING shows mechanism none, not tracking" {
+	start_owner --no-dirty-alloc --no-enable --hold
+	run -0 ynl --dump domain-get
+	run -0 jq -c '.[0] | [."dirty-alloc", .tracking, .mechanism, .harvests]' <<<"$(mine <<<"$output")"
+	assert_output '[0,0,"none",0]'
+	stop_owner
+}
+
+@test "tracking shows as off until the owner enables it" {
+	start_owner --no-enable --hold
+	run -0 ynl --dump domain-get
+	assert_equal "$(mine <<<"$output" | jq '.[0] | [."dirty-alloc", .tracking]' -c)" "[1,0]"
+	stop_owner
+}
+
+@test "dev-get reports the mock device, its domain and its dirty capability" {
+	start_owner --size 64K --hold --no-enable
+	run -0 ynl --dump domain-get
+	local dom dev
+	dom=$(mine <<<"$output" | jq -c '.[0]')
+	dev=$(jq -r '.dev[0]' <<<"$dom")
+	run -0 ynl --do dev-get --json "{\"name\": \"$dev\"}"
+	assert_equal "$(jq -r .name <<<"$output")" "$dev"
+	assert_equal "$(jq '."domain-id"' <<<"$output")" "$(jq .id <<<"$dom")"
+	assert_equal "$(jq '."dev-id"' <<<"$output")" "$(jq '.domains[0].idev' <<<"$READY")"
+	assert_equal "$(jq -c '[."iommu-type", ."dirty-cap", .mechanism, ."owner-pid"]' <<<"$output")" \
+		"[\"mock\",1,\"mock\",$OWNER_PID]"
+	# struct iommu_test_hw_info: flags 0, test_reg IOMMU_HW_INFO_SELFTEST_REGVAL
+	assert_equal "$(jq -r '."hw-info"' <<<"$output")" 00000000efbeadde
+	stop_owner
+}
+
+@test "unknown ids and names are refused with ENOENT/ENODEV and an extack message" {
+	run -1 ynl --do domain-get --json '{"id": 18446744073709551615}'
+	assert_output --partial "error: -2"
+	assert_output --partial "'msg': 'no such domain', 'bad-attr': '.id'"
+	run -1 ynl --do dev-get --json '{"name": "0000:99:00.0"}'
+	assert_output --partial "error: -19"
+	assert_output --partial "'msg': 'no such device bound to iommufd'"
+}
+
+@test "malformed requests are refused by the policy with an extack message" {
+	run -1 ynl --do domain-get --json '{"id": 0}'
+	assert_output --partial "error: -34"
+	assert_output --partial "'bad-attr': '.id'"
+	run -1 ynl --do domain-get --json '{}'
+	assert_output --partial "error: -22"
+	assert_output --partial "'miss-type': 'id'"
+}
+
+@test "notifications announce a domain's creation, changes and destruction" {
+	local ntf=$BATS_TEST_TMPDIR/ntf
+	ynl --subscribe monitor --sleep 20 >"$ntf" &
+	local sub=$!
+	wait_monitor_listener
+	run -0 mock-owner --size 64K --rounds 2 --destroy
+	wait "$sub"
+	local id
+	id=$(jq '[.[] | select(.name == "domain-add-ntf" and .msg.mechanism == "mock")][0].msg.id' "$ntf")
+	[ "$id" != null ]
+	# add, attach, enable, map and harvests change it, destroy ends it
+	assert_equal "$(jq -c --argjson id "$id" '[.[] | select(.msg.id == $id) | .name] | unique' "$ntf")" \
+		'["domain-add-ntf","domain-change-ntf","domain-del-ntf"]'
+	assert_equal "$(jq -c --argjson id "$id" '[.[] | select(.msg.id == $id)][-1] | [.name, .msg.harvests, .msg.tracking]' "$ntf")" \
+		'["domain-del-ntf",2,1]'
+}
+
+@test "a dump across more domains than fit in one message is complete" {
+	start_owner --domains 600 --size 64K --no-enable --hold
+	# About 250 bytes a domain: far more than one dump message holds.
+	run -0 ynl --dump domain-get
+	assert_equal "$(mine <<<"$output" | jq length)" 600
+	assert_equal "$(mine <<<"$output" | jq '[.[].id] | unique | length')" 600
+	run -0 ynl --dump dev-get
+	assert_equal "$(jq --argjson pid "$OWNER_PID" '[.[] | select(."owner-pid" == $pid)] | length' <<<"$output")" 600
+	stop_owner
+}
+
+@test "a caller without CAP_NET_ADMIN is refused" {
+	run -1 setpriv --bounding-set -net_admin /usr/bin/python3 "$KSRC/tools/net/ynl/cli.py" \
+		--spec "$SPEC" --no-schema --dump domain-get
+	assert_output --partial "Operation not permitted"
+	run -1 setpriv --reuid 65534 --regid 65534 --clear-groups /usr/bin/python3 "$KSRC/tools/net/ynl/cli.py" \
+		--spec "$SPEC" --no-schema --do domain-get --json '{"id": 1}'
+	assert_output --partial "Operation not permitted"
+}
+
+@test "another network namespace is refused and its listener hears nothing" {
+	run -1 unshare -n /usr/bin/python3 "$KSRC/tools/net/ynl/cli.py" --spec "$SPEC" --no-schema --dump domain-get
+	assert_output --partial "'msg': 'iommu-dirty is only available in the initial network namespace'"
+	run -1 unshare -n /usr/bin/python3 "$KSRC/tools/net/ynl/cli.py" --spec "$SPEC" --no-schema --do dev-get --json '{"name": "x"}'
+	assert_output --partial "initial network namespace"
+	# The listener and the wait for it share the new namespace's
+	# /proc/net/netlink; the domain is created from there too.
+	run -0 unshare -n bash -c '
+		. "$1"
+		ynl --subscribe monitor --sleep 15 >"$2" &
+		wait_monitor_listener || exit 9
+		mock-owner --size 64K --destroy >/dev/null || exit 8
+		wait $!
+		cat "$2"' _ "$TOP/tests/helpers/ynl.bash" "$BATS_TEST_TMPDIR/ntf"
+	assert_output "[]"
+}

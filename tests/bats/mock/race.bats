@@ -1,0 +1,44 @@
+# Owners creating and destroying domains while readers of the iommu-dirty
+# family dump them: C helpers only, so it also runs on the debug kernel
+# (KASAN, lockdep, kmemleak), where the Python client is far too slow.
+
+setup() {
+	load '../../helpers/common-setup'
+	_common_setup
+}
+
+@test "owners' destroy and close never fail or crash while dumps run" {
+	dump-loop --seconds 0 >"$BATS_TEST_TMPDIR/dumps" &
+	local dumper=$! devs
+	dump-loop --devices --seconds 0 >"$BATS_TEST_TMPDIR/devs" &
+	devs=$!
+	# Owners alternately destroy every object and just close the iommufd.
+	local i
+	for i in $(seq "${RACE_ITERATIONS:-200}"); do
+		if ((i % 2)); then
+			run -0 mock-owner --domains 4 --size 64K --no-enable --destroy
+		else
+			run -0 mock-owner --domains 4 --size 64K --rounds 1
+		fi
+	done
+	kill -TERM "$dumper" "$devs"
+	local rc=0
+	wait "$dumper" || rc=$?
+	wait "$devs" || rc=$?
+	assert_equal "$rc" 0
+	# The dumps really ran beside the owners and saw their domains.
+	[ "$(jq .dumps "$BATS_TEST_TMPDIR/dumps")" -gt 10 ]
+	[ "$(jq .seen "$BATS_TEST_TMPDIR/dumps")" -gt 0 ]
+	[ "$(jq .seen "$BATS_TEST_TMPDIR/devs")" -gt 0 ]
+}
+
+@test "a dump of thousands of domains through libnl sees every one of them" {
+	mock-owner --domains 2000 --size 64K --no-enable --hold --ready "$BATS_TEST_TMPDIR/ready" >/dev/null &
+	local owner=$!
+	for _ in $(seq 1200); do [ -s "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.1; done
+	run -0 dump-loop --count 1
+	kill -TERM "$owner"
+	wait "$owner"
+	[ "$(jq .seen <<<"$output")" -ge 2000 ]
+	assert_equal "$(jq .errors <<<"$output")" 0
+}
