@@ -55,7 +55,7 @@ init)
 export)
 	cd "$dev"
 	rm -f "$top"/kernel/patches/*.patch
-	git format-patch -q --no-signature -o "$top/kernel/patches" base..HEAD
+	git format-patch -q -N --no-signature -o "$top/kernel/patches" base..HEAD
 	{
 		echo "# Patches against the pinned linux-source (kernel/source.env), applied in"
 		echo "# this order by scripts/kernel.sh. One git format-patch file per line."

@@ -9,8 +9,8 @@
  * dirtied since the previous one.
  *
  * Exit status: 0 all harvests complete, 1 a harvest missed a dirtied page
- * (or, with --exact, reported one that was not dirtied), 2 bad usage,
- * 3 an iommufd operation failed.
+ * (or, with --exact, reported one that was not dirtied, or a --probe
+ * harvest was not refused), 2 bad usage, 3 an iommufd operation failed.
  */
 #include <argp.h>
 #include <errno.h>
@@ -39,6 +39,8 @@ static struct config {
 	uint64_t rounds, interval_ms, seed;
 	bool hold, exact, json, plain_alloc, no_enable, verify_clear, steal, destroy;
 	const char *ready, *pages_log;
+	/* --probe: one bad harvest per round, which must be refused */
+	uint64_t probe_len, probe_page_size;
 } cfg = {
 	.domains = 1, .size = 4 << 20, .pattern = PAT_EVERY, .every = 3,
 	.rounds = 1, .seed = 1,
@@ -54,7 +56,7 @@ struct domain {
 static uint64_t mock_page;
 
 struct totals {
-	uint64_t rounds, dirtied, harvested, missing, extra, stale;
+	uint64_t rounds, dirtied, harvested, missing, extra, stale, probes_accepted;
 };
 
 static volatile sig_atomic_t stop;
@@ -66,7 +68,7 @@ static void on_signal(int sig)
 }
 
 enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL,
-       OPT_PAGES_LOG, OPT_DESTROY };
+       OPT_PAGES_LOG, OPT_DESTROY, OPT_PROBE };
 
 static const struct argp_option options[] = {
 	{ "domains", 'n', "N", 0, "Create N mock domains (default 1)", 0 },
@@ -90,6 +92,10 @@ static const struct argp_option options[] = {
 	{ "steal", OPT_STEAL, NULL, 0,
 	  "Before each harvest, read and clear the bitmap as a naive second "
 	  "consumer would: the harvest then misses pages (the trap observers must avoid)", 3 },
+	{ "probe", OPT_PROBE, "WHAT", 0,
+	  "Between marking and harvesting, issue a harvest the kernel must refuse "
+	  "with EINVAL without clearing anything: 'hole' (a range reaching past the "
+	  "mapping) or 'page-size=N' (N not a power of two)", 3 },
 	{ "no-dirty-alloc", OPT_PLAIN, NULL, 0,
 	  "Allocate the HWPT without IOMMU_HWPT_ALLOC_DIRTY_TRACKING", 3 },
 	{ "no-enable", OPT_NO_ENABLE, NULL, 0, "Do not enable tracking (no rounds)", 3 },
@@ -128,6 +134,11 @@ static void check_config(struct argp_state *state)
 		argp_error(state, "--rate needs --interval");
 	if (cfg.rate)
 		cfg.random_count = cfg.rate * cfg.interval_ms / 1000;
+	/* A hole: one page past the end of the mapping. */
+	if (cfg.probe_len)
+		cfg.probe_page_size = cfg.page_size;
+	if (cfg.probe_page_size)
+		cfg.probe_len = cfg.size + (cfg.probe_len ? cfg.page_size : 0);
 	if (cfg.pattern == PAT_RANDOM && cfg.random_count > cfg.size / cfg.page_size)
 		argp_error(state, "more random pages than the mapping holds");
 	if (cfg.pattern == PAT_PAGES) {
@@ -174,6 +185,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_READY: cfg.ready = arg; break;
 	case OPT_PAGES_LOG: cfg.pages_log = arg; break;
 	case OPT_DESTROY: cfg.destroy = true; break;
+	case OPT_PROBE:
+		if (!strcmp(arg, "hole"))
+			cfg.probe_len = 1; /* resolved in check_config() */
+		else if (strncmp(arg, "page-size=", 10) ||
+			 parse_size(arg + 10, &cfg.probe_page_size) ||
+			 !cfg.probe_page_size)
+			argp_error(state, "--probe takes 'hole' or 'page-size=N', not '%s'", arg);
+		break;
 	case 'j': cfg.json = true; break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	case ARGP_KEY_END: check_config(state); break;
@@ -332,17 +351,18 @@ static void sleep_ms(uint64_t ms)
 
 static void report_round(uint64_t round, uint32_t hwpt, uint64_t dirtied,
 			 uint64_t harvested, uint64_t missing, uint64_t extra,
-			 uint64_t stale, uint64_t harvest_ns)
+			 uint64_t stale, uint64_t harvest_ns, int probe_rc)
 {
 	const char *fmt = cfg.json ?
 		"{\"round\":%llu,\"hwpt\":%u,\"dirtied\":%llu,\"harvested\":%llu,"
-		"\"missing\":%llu,\"extra\":%llu,\"stale\":%llu,\"harvest_ns\":%llu}\n" :
-		"round %llu hwpt %u: dirtied %llu harvested %llu missing %llu extra %llu stale %llu (harvest %llu ns)\n";
+		"\"missing\":%llu,\"extra\":%llu,\"stale\":%llu,\"harvest_ns\":%llu,"
+		"\"probe_rc\":%d}\n" :
+		"round %llu hwpt %u: dirtied %llu harvested %llu missing %llu extra %llu stale %llu (harvest %llu ns, probe %d)\n";
 
 	printf(fmt, (unsigned long long)round, hwpt, (unsigned long long)dirtied,
 	       (unsigned long long)harvested, (unsigned long long)missing,
 	       (unsigned long long)extra, (unsigned long long)stale,
-	       (unsigned long long)harvest_ns);
+	       (unsigned long long)harvest_ns, probe_rc);
 }
 
 static void report_totals(const struct totals *t)
@@ -360,6 +380,25 @@ static void report_totals(const struct totals *t)
 }
 
 /*
+ * The bad harvest of --probe, into its own buffer: sized for the bits the
+ * kernel would write if it wrongly took the lowest set bit of the page
+ * size as the granularity. Returns what the ioctl returned.
+ */
+static int run_probe(int fd, const struct domain *d)
+{
+	uint64_t bits = cfg.probe_len >> __builtin_ctzll(cfg.probe_page_size);
+	uint64_t *buf = calloc(BITMAP_WORDS(bits) + 1, 8);
+	int rc;
+
+	if (!buf)
+		die("calloc", -ENOMEM);
+	rc = iommufd_get_dirty_bitmap(fd, d->hwpt, MOCK_APERTURE_START, cfg.probe_len,
+				      cfg.probe_page_size, buf, 0);
+	free(buf);
+	return rc;
+}
+
+/*
  * One round on one domain: mark the chosen pages, harvest, compare. The mock
  * marks at its own page size, so each chosen harvest page gets its first
  * mock page marked: a harvest at a coarser page size must still report it.
@@ -371,7 +410,7 @@ static void run_round(int fd, const struct domain *d, uint64_t round,
 	uint64_t npages = cfg.size / cfg.page_size, ratio = cfg.page_size / mock_page;
 	uint64_t words = BITMAP_WORDS(npages), dirtied, harvested, missing, extra;
 	uint64_t stale = 0, marked, t0, harvest_ns = 0;
-	int rc;
+	int rc, probe_rc = 0;
 
 	choose_pages(want, npages, round, rng);
 	if (pages_log)
@@ -384,6 +423,10 @@ static void run_round(int fd, const struct domain *d, uint64_t round,
 			    mock_map, &marked);
 	if (rc)
 		die("IOMMU_TEST_OP_DIRTY", rc);
+	if (cfg.probe_page_size) {
+		probe_rc = run_probe(fd, d);
+		t->probes_accepted += probe_rc != -EINVAL;
+	}
 
 	for (int pass = cfg.steal ? 2 : 1; pass; pass--) {
 		memset(got, 0, words * 8);
@@ -412,7 +455,7 @@ static void run_round(int fd, const struct domain *d, uint64_t round,
 		stale = bitmap_count_andnot(got, NULL, npages);
 	}
 	report_round(round, d->hwpt, dirtied, harvested, missing, extra, stale,
-		     harvest_ns);
+		     harvest_ns, probe_rc);
 	t->dirtied += dirtied;
 	t->harvested += harvested;
 	t->missing += missing;
@@ -426,7 +469,8 @@ int main(int argc, char **argv)
 		options, parse_opt, NULL,
 		"Own iommufd mock domains with dirty tracking and check every harvest.\v"
 		"Exit status: 0 complete harvests, 1 a harvest missed pages (or, with "
-		"--exact, had extra ones), 2 usage, 3 an iommufd operation failed.",
+		"--exact, had extra ones, or a --probe harvest was not refused), 2 usage, "
+		"3 an iommufd operation failed.",
 		NULL, NULL, NULL
 	};
 	uint64_t rng, npages, *want, *got, *mock_map;
@@ -492,7 +536,7 @@ int main(int argc, char **argv)
 	free(got);
 	free(mock_map);
 	free(dom);
-	if (t.missing || t.stale || (cfg.exact && t.extra))
+	if (t.missing || t.stale || t.probes_accepted || (cfg.exact && t.extra))
 		return 1;
 	return 0;
 }

@@ -62,6 +62,23 @@ pages_every() { echo $(( ($3 - $1 + $2 - 1) / $2 )); }
 	assert_equal "$(json_get "${lines[-1]}" .summary.harvested)" 0
 }
 
+@test "a harvest over a range with a hole is refused and clears nothing" {
+	# The probe asks for one page past the mapping between marking and
+	# harvesting; the real harvest after it must still see every page.
+	run -0 mock-owner --size 1M --rounds 2 --probe hole --exact --json
+	assert_equal "$(jq -s -c '[.[] | select(.round) | .probe_rc] | unique' <<<"$output")" "[-22]"
+	assert_equal "$(json_get "${lines[-1]}" .summary.missing)" 0
+	[ "$(json_get "${lines[-1]}" .summary.harvested)" -gt 0 ]
+}
+
+@test "a harvest at a page size that is not a power of two is refused" {
+	run -0 mock-owner --size 1M --probe page-size=12K --exact --json
+	assert_equal "$(json_get "${lines[0]}" .probe_rc)" -22
+	assert_equal "$(json_get "${lines[-1]}" .summary.missing)" 0
+	run -2 mock-owner --probe page-size=x
+	assert_output --partial "--probe takes 'hole' or 'page-size=N'"
+}
+
 @test "a domain allocated without DIRTY_TRACKING refuses to enable it" {
 	run -3 --separate-stderr mock-owner --no-dirty-alloc --rounds 1
 	assert_equal "$stderr" "mock-owner: IOMMU_HWPT_SET_DIRTY_TRACKING: Operation not supported"
