@@ -9,9 +9,12 @@ setup() {
 
 @test "owners' destroy and close never fail or crash while dumps run" {
 	dump-loop --seconds 0 >"$BATS_TEST_TMPDIR/dumps" &
-	local dumper=$! devs
+	local dumper=$! devs listener
 	dump-loop --devices --seconds 0 >"$BATS_TEST_TMPDIR/devs" &
 	devs=$!
+	# A listener makes every owner path build notifications too.
+	dump-loop --monitor --seconds 0 >"$BATS_TEST_TMPDIR/ntf" &
+	listener=$!
 	# Owners alternately destroy every object and just close the iommufd.
 	local i
 	for i in $(seq "${RACE_ITERATIONS:-200}"); do
@@ -21,15 +24,17 @@ setup() {
 			run -0 mock-owner --domains 4 --size 64K --rounds 1
 		fi
 	done
-	kill -TERM "$dumper" "$devs"
+	kill -TERM "$dumper" "$devs" "$listener"
 	local rc=0
 	wait "$dumper" || rc=$?
 	wait "$devs" || rc=$?
+	wait "$listener" || rc=$?
 	assert_equal "$rc" 0
 	# The dumps really ran beside the owners and saw their domains.
 	[ "$(jq .dumps "$BATS_TEST_TMPDIR/dumps")" -gt 10 ]
 	[ "$(jq .seen "$BATS_TEST_TMPDIR/dumps")" -gt 0 ]
 	[ "$(jq .seen "$BATS_TEST_TMPDIR/devs")" -gt 0 ]
+	[ "$(jq .notifications "$BATS_TEST_TMPDIR/ntf")" -gt 0 ]
 }
 
 @test "a dump of thousands of domains through libnl sees every one of them" {
