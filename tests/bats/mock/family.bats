@@ -135,9 +135,11 @@ mine() {
 	run -1 setpriv --bounding-set -net_admin /usr/bin/python3 "$KSRC/tools/net/ynl/cli.py" \
 		--spec "$SPEC" --no-schema --dump domain-get
 	assert_output --partial "Operation not permitted"
+	assert_output --partial "'msg': 'CAP_NET_ADMIN is required'"
 	run -1 setpriv --reuid 65534 --regid 65534 --clear-groups /usr/bin/python3 "$KSRC/tools/net/ynl/cli.py" \
 		--spec "$SPEC" --no-schema --do domain-get --json '{"id": 1}'
 	assert_output --partial "Operation not permitted"
+	assert_output --partial "'msg': 'CAP_NET_ADMIN is required'"
 }
 
 @test "another network namespace is refused and its listener hears nothing" {
