@@ -91,10 +91,15 @@ $(SELFTEST_OUT)/iommufd: tests/selftest/compat.h $(HDR_OK) $(KSRC)/.series-hash
 check: $(DEPS_OK)
 	scripts/check.sh
 
-demo: $(DEPS_OK) all
+# Both refresh the kernel first: a changed patch must not leave a stale guest.
+demo: $(DEPS_OK)
+	scripts/kernel.sh default
+	$(MAKE) all
 	scripts/demo.sh
 
-shell: $(DEPS_OK) all
+shell: $(DEPS_OK)
+	scripts/kernel.sh $(KERNEL_VARIANT)
+	$(MAKE) all
 	tests/vm/run --shell --iommu $(or $(IOMMU),none) --variant $(KERNEL_VARIANT)
 
 # Long runs on the debug kernel: the owner's no-loss loop, then thousands
