@@ -18,21 +18,8 @@ src=$B/src
 jobs=${JOBS:-$(nproc)}
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026' CCACHE_BASEDIR=$top
 n=0 failed=0
-
-# check_syms CONFIG NAME=VAL...: every requested value survived olddefconfig.
-check_syms() {
-	local cfg=$1 s sym val
-	shift
-	for s in "$@"; do
-		sym=${s%%=*} val=${s#*=}
-		if [ "$val" = n ]; then
-			grep -q "^CONFIG_$sym=" "$cfg" && { echo "CONFIG_$sym is still set"; return 1; }
-		else
-			grep -qx "CONFIG_$sym=$val" "$cfg" || { echo "CONFIG_$sym=$val did not stick"; return 1; }
-		fi
-	done
-	return 0
-}
+# shellcheck source=kconfig-check.sh
+. "$top/scripts/kconfig-check.sh"
 
 # variant NAME ARCH CROSS BASE-TARGET "SYMBOLS" DIRS...
 #   SYMBOLS: space-separated NAME=y|m|n applied with scripts/config
@@ -59,7 +46,7 @@ variant() {
 			esac
 		done &&
 		"${mk[@]}" olddefconfig &&
-		check_syms "$obj/.config" $syms &&
+		kconfig_check "$obj/.config" $(printf 'CONFIG_%s ' $syms) &&
 		"${mk[@]}" prepare &&
 		"${mk[@]}" "$@"
 	} >"$log" 2>&1

@@ -19,6 +19,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../kernel/source.env
 . "$top/kernel/source.env"
+# shellcheck source=kconfig-check.sh
+. "$top/scripts/kconfig-check.sh"
 variant=${1:-default}
 case $variant in default|debug) ;; *) echo "kernel.sh: unknown variant '$variant' (default|debug)" >&2; exit 2 ;; esac
 
@@ -107,7 +109,7 @@ apply_series() {
 }
 
 configure() {
-	local frags hash tmp sym val
+	local frags hash tmp wanted msg
 	frags=("$top/kernel/config/base.config")
 	[ "$variant" = debug ] && frags+=("$top/kernel/config/debug.config")
 	hash=$(cat "$src/.series-hash" "${frags[@]}" | sha256sum | cut -d' ' -f1)
@@ -118,16 +120,9 @@ configure() {
 	kmake "$tmp" tinyconfig >/dev/null
 	(cd "$src" && KCONFIG_CONFIG="$tmp/.config" scripts/kconfig/merge_config.sh -m -O "$tmp" "$tmp/.config" "${frags[@]}" >/dev/null)
 	kmake "$tmp" olddefconfig >/dev/null
-	# merge_config only warns when Kconfig drops a symbol; we fail instead.
-	while IFS='=' read -r sym val; do
-		case $sym in CONFIG_*) ;; *) continue ;; esac
-		if [ "$val" = n ]; then
-			! grep -q "^$sym=" "$tmp/.config" || { echo "kernel.sh: $sym must be off but is on" >&2; exit 1; }
-		elif ! grep -qx "$sym=$val" "$tmp/.config"; then
-			echo "kernel.sh: $sym=$val was requested but Kconfig gave '$(grep "^$sym=" "$tmp/.config" || echo unset)'" >&2
-			exit 1
-		fi
-	done < <(cat "${frags[@]}" | sed -e 's/^# \(CONFIG_[A-Z0-9_]*\) is not set/\1=n/')
+	mapfile -t wanted < <(sed -n -e 's/^# \(CONFIG_[A-Z0-9_]*\) is not set/\1=n/p' \
+		-e '/^CONFIG_/p' "${frags[@]}")
+	msg=$(kconfig_check "$tmp/.config" "${wanted[@]}") || { echo "kernel.sh: $msg" >&2; exit 1; }
 	cmp -s "$tmp/.config" "$obj/.config" || cp "$tmp/.config" "$obj/.config"
 	echo "$hash" >"$obj/.config-hash"
 }
