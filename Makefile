@@ -34,7 +34,8 @@ HDR_OK := $(B)/linux/hdr/include/linux/iommufd.h
 # ---- test helpers (tests/tools) ---------------------------------------------
 TOOLS_COMMON := tests/tools/iommufd.c tests/tools/opts.c
 TOOLS_HDRS := $(wildcard tests/tools/*.h)
-TOOLS := $(B)/tests/mock-owner $(B)/tests/vfio-owner $(B)/tests/dump-loop
+TOOLS := $(B)/tests/mock-owner $(B)/tests/vfio-owner $(B)/tests/dump-loop $(B)/tests/noloss \
+	$(B)/tests/observe $(B)/tests/dirty-bench
 UNIT_TESTS := $(B)/tests/unit/test-opts
 # iommufd_test.h is not exported by headers_install; take it from our tree.
 TOOLS_CPPFLAGS := $(CPPFLAGS_COMMON) -I$(KSRC)/drivers/iommu/iommufd
@@ -69,6 +70,15 @@ $(B)/tests/dump-loop: tests/tools/dump_loop.c tests/tools/opts.c $(TOOLS_HDRS) $
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CPPFLAGS) $$(pkg-config --cflags libnl-genl-3.0) $(WARN) $(CFLAGS) -o $@ $< \
 		tests/tools/opts.c $$(pkg-config --libs libnl-genl-3.0)
+
+# Tools that speak iommu-dirty through tests/tools/dirty_nl.c
+NL_TOOLS := $(B)/tests/noloss $(B)/tests/observe $(B)/tests/dirty-bench
+NL_TOOL_SRCS := tests/tools/dirty_nl.c $(TOOLS_COMMON)
+.SECONDEXPANSION:
+$(NL_TOOLS): $(B)/tests/%: tests/tools/$$(subst -,_,$$*).c $(NL_TOOL_SRCS) $(TOOLS_HDRS) $(HDR_OK)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLS_CPPFLAGS) $$(pkg-config --cflags libnl-genl-3.0) $(WARN) $(CFLAGS) -pthread -o $@ $< \
+		$(NL_TOOL_SRCS) $$(pkg-config --libs libnl-genl-3.0)
 
 $(B)/tests/unit/test-opts: tests/unit/test_opts.c tests/tools/opts.c $(TOOLS_HDRS) tests/unit/tap.h
 	@mkdir -p $(@D)
@@ -112,6 +122,9 @@ soak: $(DEPS_OK)
 		--verify-clear --exact
 	tests/vm/run --name soak-race --variant debug --timeout 7200 -- \
 		env RACE_ITERATIONS=2500 bats --formatter tap tests/bats/mock/race.bats
+	scripts/kernel.sh default
+	tests/vm/run --name soak-noloss --timeout 5400 -- \
+		env NOLOSS_ROUNDS=10000 bats --formatter tap tests/bats/mock/noloss.bats
 
 bench: $(DEPS_OK) all
 	scripts/bench.sh

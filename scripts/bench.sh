@@ -1,18 +1,10 @@
 #!/usr/bin/env bash
 # make bench: figures measured side by side in one guest run, printed as
-# numbers and ratios; no pass/fail on speed. Today: the raw
-# IOMMU_HWPT_GET_DIRTY_BITMAP harvest the iommu-dirty family will be
-# compared against (one page in three dirty, mock pages).
+# numbers and ratios; no pass/fail on speed (tests/tools/dirty_bench.c):
+# bitmap-get against the owner's IOMMU_HWPT_GET_DIRTY_BITMAP on a 1.75 GiB
+# mock mapping with one page in three dirty, the owner's harvest with one
+# observer against none, and extents against raw bytes on the wire.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-tests/vm/run --name bench --timeout 1800 -- bash -c '
-	set -euo pipefail
-	for size in 64M 512M 1792M; do
-		build/tests/mock-owner --size $size --chunk 64M --every 3 --rounds 3 --json |
-		jq -rs --arg size "$size" "
-			[.[] | select(.round)] as \$r |
-			(\$r | map(.harvest_ns) | add / length) as \$ns |
-			\"raw ioctl harvest of \(\$size) (1/3 dirty): \(\$ns / 1e6 | floor) ms, \" +
-			\"\((\$r[0].harvested / (\$ns / 1e9)) | floor) dirty pages/s\""
-	done'
+tests/vm/run --name bench --timeout 1800 -- build/tests/dirty-bench 1792M

@@ -74,7 +74,8 @@ run_bats() {
 		rc=${PIPESTATUS[0]}
 	else
 		tests/vm/run --name "check-$stage" "${vm[@]}" -- \
-			env RACE_ITERATIONS="${RACE_ITERATIONS:-}" bats --formatter tap "${dir[@]}" | tee "$R/$stage.tap"
+			env RACE_ITERATIONS="${RACE_ITERATIONS:-}" NOLOSS_ROUNDS="${NOLOSS_ROUNDS:-}" \
+			bats --formatter tap "${dir[@]}" | tee "$R/$stage.tap"
 		rc=${PIPESTATUS[0]}
 	fi
 	tap_guard "$stage" "$rc"
@@ -137,8 +138,9 @@ else
 	want selftest && run_selftest
 	# The debug kernel is ~12x slower on these paths and Python crawls on
 	# it: the C-driven suites only, with fewer race rounds.
-	want debug-mock && RACE_ITERATIONS=20 run_bats debug-mock --iommu none --variant debug --timeout 1800 -- \
-		tests/bats/mock/owner.bats tests/bats/mock/race.bats tests/bats/mock/trace.bats
+	want debug-mock && RACE_ITERATIONS=20 NOLOSS_ROUNDS=60 run_bats debug-mock --iommu none \
+		--variant debug --timeout 2400 -- tests/bats/mock/owner.bats tests/bats/mock/race.bats \
+		tests/bats/mock/trace.bats tests/bats/mock/noloss.bats
 fi
 
 passed=$(cat "$R"/*.tap | grep -E '^ok ' | grep -vc '# [Ss][Kk][Ii][Pp]')

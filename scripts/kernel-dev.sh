@@ -65,9 +65,15 @@ export)
 gen)
 	ynl_gen "$dev" ;;
 check)
+	# Generated YNL files are checked by cmp against their generator, not
+	# for line length: ynl-gen-c names policies after ops and attributes.
+	generated=$(ynl_outputs | awk '{print $4}' | paste -sd'|')
 	rc=0
 	for p in "$top"/kernel/patches/*.patch; do
-		(cd "$dev" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --terse --no-summary "$p") || rc=1
+		out=$(cd "$dev" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --terse \
+			--no-summary --showfile --show-types "$p" |
+			grep -Ev "^($generated):[0-9]+: WARNING:LONG_LINE:" || true)
+		[ -z "$out" ] || { printf '%s: %s\n' "$(basename "$p")" "$out"; rc=1; }
 	done
 	"$0" cmp || rc=1
 	exit $rc ;;

@@ -157,3 +157,35 @@ int mock_set_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t len,
 		*nr_dirty = cmd.dirty.out_nr_dirty;
 	return rc;
 }
+
+int mock_dirty_domain_create(int fd, void *buf, uint64_t size, uint64_t chunk,
+			     bool dirty_alloc, struct mock_dirty_domain *d,
+			     const char **step)
+{
+	uint32_t first_hwpt;
+	int rc;
+
+	*step = "IOMMU_IOAS_ALLOC";
+	rc = iommufd_ioas_alloc(fd, &d->ioas);
+	if (rc)
+		return rc;
+	*step = "IOMMU_TEST_OP_MOCK_DOMAIN (is the Intel IOMMU on? mock domains need --iommu none)";
+	rc = mock_domain(fd, d->ioas, &d->stdev, &first_hwpt, &d->idev);
+	if (rc)
+		return rc;
+	*step = "IOMMU_HWPT_ALLOC";
+	rc = iommufd_hwpt_alloc(fd, d->idev, d->ioas,
+				dirty_alloc ? IOMMU_HWPT_ALLOC_DIRTY_TRACKING : 0,
+				&d->hwpt);
+	if (rc)
+		return rc;
+	*step = "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE";
+	rc = mock_domain_replace(fd, d->stdev, d->hwpt);
+	if (rc)
+		return rc;
+	*step = "IOMMU_IOAS_MAP";
+	for (uint64_t off = 0; off < size && !rc; off += chunk)
+		rc = iommufd_ioas_map_fixed(fd, d->ioas, buf, chunk,
+					    MOCK_APERTURE_START + off);
+	return rc;
+}

@@ -6,6 +6,7 @@
 #ifndef TESTS_TOOLS_IOMMUFD_H
 #define TESTS_TOOLS_IOMMUFD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/iommufd.h>
@@ -31,5 +32,20 @@ int mock_domain(int fd, uint32_t pt_id, uint32_t *stdev_id, uint32_t *hwpt_id,
 int mock_domain_replace(int fd, uint32_t stdev_id, uint32_t pt_id);
 int mock_set_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t len,
 		   uint64_t page_size, const uint64_t *bitmap, uint64_t *nr_dirty);
+
+/* The objects of one mock domain set up by mock_dirty_domain_create(). */
+struct mock_dirty_domain {
+	uint32_t ioas, stdev, idev, hwpt;
+};
+
+/*
+ * An IOAS, a mock device, and a paging domain (allocated with
+ * IOMMU_HWPT_ALLOC_DIRTY_TRACKING if @dirty_alloc) the device is moved to,
+ * with [MOCK_APERTURE_START, + @size) mapped by @buf of @chunk bytes again
+ * and again. Returns 0 or -errno with *@step naming the failed ioctl.
+ */
+int mock_dirty_domain_create(int fd, void *buf, uint64_t size, uint64_t chunk,
+			     bool dirty_alloc, struct mock_dirty_domain *d,
+			     const char **step);
 
 #endif

@@ -27,6 +27,7 @@
 #include "iommufd.h"
 #include "iommufd_test.h"
 #include "opts.h"
+#include "rng.h"
 
 enum pattern { PAT_EVERY, PAT_RANDOM, PAT_PAGES };
 
@@ -38,7 +39,8 @@ static struct config {
 	const char *pages;
 	uint64_t rounds, interval_ms, seed;
 	bool hold, exact, json, plain_alloc, no_enable, verify_clear, steal, destroy;
-	const char *ready, *pages_log;
+	const char *ready, *pages_log, *go, *done;
+	bool mark_only;
 	/* --probe: one bad harvest per round, which must be refused */
 	uint64_t probe_len, probe_page_size;
 } cfg = {
@@ -46,9 +48,6 @@ static struct config {
 	.rounds = 1, .seed = 1,
 };
 
-struct domain {
-	uint32_t ioas, stdev, idev, hwpt;
-};
 
 #define APERTURE_BYTES ((uint64_t)MOCK_APERTURE_LAST + 1 - MOCK_APERTURE_START)
 
@@ -68,7 +67,7 @@ static void on_signal(int sig)
 }
 
 enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL,
-       OPT_PAGES_LOG, OPT_DESTROY, OPT_PROBE };
+       OPT_PAGES_LOG, OPT_DESTROY, OPT_PROBE, OPT_GO, OPT_DONE, OPT_MARK_ONLY };
 
 static const struct argp_option options[] = {
 	{ "domains", 'n', "N", 0, "Create N mock domains (default 1)", 0 },
@@ -99,6 +98,9 @@ static const struct argp_option options[] = {
 	{ "no-dirty-alloc", OPT_PLAIN, NULL, 0,
 	  "Allocate the HWPT without IOMMU_HWPT_ALLOC_DIRTY_TRACKING", 3 },
 	{ "no-enable", OPT_NO_ENABLE, NULL, 0, "Do not enable tracking (no rounds)", 3 },
+	{ "mark-only", OPT_MARK_ONLY, NULL, 0,
+	  "Never enable tracking nor harvest: only mark pages each round, for "
+	  "observers to read (the mock records marks only while someone tracks)", 3 },
 	{ "ready", OPT_READY, "FILE", 0,
 	  "Write the domains' ids as JSON to FILE once they exist", 4 },
 	{ "pages-log", OPT_PAGES_LOG, "FILE", 0,
@@ -107,6 +109,8 @@ static const struct argp_option options[] = {
 	{ "destroy", OPT_DESTROY, NULL, 0,
 	  "At exit destroy every object with IOMMU_DESTROY (each must succeed) "
 	  "instead of closing the iommufd", 4 },
+	{ "go", OPT_GO, "FILE", 0, "Before the first round wait until FILE exists", 4 },
+	{ "done", OPT_DONE, "FILE", 0, "After the last round create FILE", 4 },
 	{ "json", 'j', NULL, 0, "One JSON object per line instead of text", 4 },
 	{ 0 }
 };
@@ -185,6 +189,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_READY: cfg.ready = arg; break;
 	case OPT_PAGES_LOG: cfg.pages_log = arg; break;
 	case OPT_DESTROY: cfg.destroy = true; break;
+	case OPT_GO: cfg.go = arg; break;
+	case OPT_DONE: cfg.done = arg; break;
+	case OPT_MARK_ONLY: cfg.mark_only = cfg.no_enable = true; break;
 	case OPT_PROBE:
 		if (!strcmp(arg, "hole"))
 			cfg.probe_len = 1; /* resolved in check_config() */
@@ -205,15 +212,6 @@ static void die(const char *what, int rc)
 {
 	fprintf(stderr, "mock-owner: %s: %s\n", what, strerror(-rc));
 	exit(3);
-}
-
-/* xorshift64*: the same sequence for a seed on every libc. */
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * UINT64_C(2685821657736338717);
 }
 
 /* Fill @want (harvest pages) with this round's choice of dirty pages. */
@@ -244,31 +242,15 @@ static void choose_pages(uint64_t *want, uint64_t npages, uint64_t round,
 	}
 }
 
-static void setup_domain(int fd, void *buf, struct domain *d)
+static void setup_domain(int fd, void *buf, struct mock_dirty_domain *d)
 {
-	uint32_t first_hwpt;
+	const char *step;
 	int rc;
 
-	rc = iommufd_ioas_alloc(fd, &d->ioas);
+	rc = mock_dirty_domain_create(fd, buf, cfg.size, cfg.chunk,
+				      !cfg.plain_alloc, d, &step);
 	if (rc)
-		die("IOMMU_IOAS_ALLOC", rc);
-	rc = mock_domain(fd, d->ioas, &d->stdev, &first_hwpt, &d->idev);
-	if (rc)
-		die("IOMMU_TEST_OP_MOCK_DOMAIN (is the Intel IOMMU on? mock domains need --iommu none)", rc);
-	rc = iommufd_hwpt_alloc(fd, d->idev, d->ioas,
-				cfg.plain_alloc ? 0 : IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
-				&d->hwpt);
-	if (rc)
-		die("IOMMU_HWPT_ALLOC", rc);
-	rc = mock_domain_replace(fd, d->stdev, d->hwpt);
-	if (rc)
-		die("IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE", rc);
-	for (uint64_t off = 0; off < cfg.size; off += cfg.chunk) {
-		rc = iommufd_ioas_map_fixed(fd, d->ioas, buf, cfg.chunk,
-					    MOCK_APERTURE_START + off);
-		if (rc)
-			die("IOMMU_IOAS_MAP", rc);
-	}
+		die(step, rc);
 	if (!cfg.no_enable) {
 		rc = iommufd_set_dirty_tracking(fd, d->hwpt, 1);
 		if (rc)
@@ -277,7 +259,7 @@ static void setup_domain(int fd, void *buf, struct domain *d)
 }
 
 /* Device first (it detaches), then the domain, then its IOAS. */
-static void destroy_domain(int fd, const struct domain *d)
+static void destroy_domain(int fd, const struct mock_dirty_domain *d)
 {
 	const uint32_t ids[] = { d->stdev, d->hwpt, d->ioas };
 	int rc;
@@ -308,7 +290,7 @@ static void log_pages(uint64_t round, uint32_t hwpt, const uint64_t *want,
 	fflush(pages_log);
 }
 
-static void write_ready(const struct domain *dom)
+static void write_ready(const struct mock_dirty_domain *dom)
 {
 	char tmp[4096];
 	FILE *f;
@@ -330,6 +312,14 @@ static void write_ready(const struct domain *dom)
 		perror(cfg.ready);
 		exit(3);
 	}
+}
+
+static void touch_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fclose(f))
+		die(path, -errno);
 }
 
 static uint64_t now_ns(void)
@@ -384,7 +374,7 @@ static void report_totals(const struct totals *t)
  * kernel would write if it wrongly took the lowest set bit of the page
  * size as the granularity. Returns what the ioctl returned.
  */
-static int run_probe(int fd, const struct domain *d)
+static int run_probe(int fd, const struct mock_dirty_domain *d)
 {
 	uint64_t bits = cfg.probe_len >> __builtin_ctzll(cfg.probe_page_size);
 	uint64_t *buf = calloc(BITMAP_WORDS(bits) + 1, 8);
@@ -403,7 +393,7 @@ static int run_probe(int fd, const struct domain *d)
  * marks at its own page size, so each chosen harvest page gets its first
  * mock page marked: a harvest at a coarser page size must still report it.
  */
-static void run_round(int fd, const struct domain *d, uint64_t round,
+static void run_round(int fd, const struct mock_dirty_domain *d, uint64_t round,
 		      uint64_t *rng, struct totals *t, uint64_t *want,
 		      uint64_t *got, uint64_t *mock_map)
 {
@@ -423,6 +413,11 @@ static void run_round(int fd, const struct domain *d, uint64_t round,
 			    mock_map, &marked);
 	if (rc)
 		die("IOMMU_TEST_OP_DIRTY", rc);
+	if (cfg.mark_only) {
+		report_round(round, d->hwpt, marked, 0, 0, 0, 0, 0, 0);
+		t->dirtied += marked;
+		return;
+	}
 	if (cfg.probe_page_size) {
 		probe_rc = run_probe(fd, d);
 		t->probes_accepted += probe_rc != -EINVAL;
@@ -475,7 +470,7 @@ int main(int argc, char **argv)
 	};
 	uint64_t rng, npages, *want, *got, *mock_map;
 	struct totals t = { 0 };
-	struct domain *dom;
+	struct mock_dirty_domain *dom;
 	void *buf;
 	int fd;
 
@@ -513,7 +508,9 @@ int main(int argc, char **argv)
 	}
 
 	rng = cfg.seed ? cfg.seed : 1;
-	if (!cfg.no_enable) {
+	while (cfg.go && !stop && access(cfg.go, F_OK))
+		sleep_ms(10);
+	if (!cfg.no_enable || cfg.mark_only) {
 		for (uint64_t r = 1; !stop && (!cfg.rounds || r <= cfg.rounds); r++) {
 			for (unsigned int i = 0; i < cfg.domains; i++)
 				run_round(fd, &dom[i], r, &rng, &t, want, got, mock_map);
@@ -522,6 +519,8 @@ int main(int argc, char **argv)
 				sleep_ms(cfg.interval_ms);
 		}
 	}
+	if (cfg.done)
+		touch_file(cfg.done);
 	while (cfg.hold && !stop)
 		pause();
 

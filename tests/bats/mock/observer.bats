@@ -1,0 +1,209 @@
+# Observers of a mock domain through iommu-dirty (tracking-set, bitmap-get):
+# they get every page, take none from the owner or from each other, and bad
+# requests are refused with the documented errno and an extack message.
+# `observe` runs several operations on one socket and prints a JSON line
+# each; its exit status is the errno of the first that failed.
+
+setup() {
+	load '../../helpers/common-setup'
+	_common_setup
+	load '../../helpers/ynl'
+	MOCK_PAGE=$(( $(getconf PAGESIZE) / 2 ))
+	BASE=$(( 1 << 24 )) # MOCK_APERTURE_START
+	GO=$BATS_TEST_TMPDIR/go
+	DONE=$BATS_TEST_TMPDIR/done
+	LOG=$BATS_TEST_TMPDIR/pages
+}
+
+teardown() {
+	[ -z "${OWNER_PID:-}" ] || kill -TERM "$OWNER_PID" 2>/dev/null || true
+	[ -z "${PLAIN_PID:-}" ] || kill -TERM "$PLAIN_PID" 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+
+# owner_domain: the registry id of the held owner's first domain.
+owner_domain() {
+	observe find "$OWNER_PID" "$(json_get "$READY" '.domains[0].hwpt')"
+}
+
+# logged_iovas: the IOVAs of every page in the owner's pages log, as JSON.
+logged_iovas() {
+	jq -s -c --argjson b "$BASE" --argjson p "$MOCK_PAGE" '[.[].pages[] | $b + . * $p] | unique' "$LOG"
+}
+
+# read_iovas LINE: the dirty pages of one `observe` read line, as JSON.
+read_iovas() {
+	jq -c '.dirty | unique' <<<"$1"
+}
+
+wait_done() {
+	for _ in $(seq 600); do [ -e "$DONE" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+@test "a socket-bound observer beside a tracking owner gets every page; the owner loses none" {
+	start_owner --size 4M --random 200 --rounds 3 --exact --json --go "$GO" --done "$DONE" \
+		--pages-log "$LOG" --hold
+	local dom
+	dom=$(owner_domain)
+	run -0 observe "$dom" enable touch="$GO" wait="$DONE" read read
+	assert_equal "$(read_iovas "${lines[1]}")" "$(logged_iovas)"
+	assert_equal "$(json_get "${lines[2]}" .pages)" 0
+	stop_owner
+	# --exact: the owner's harvests held its pages and nothing else
+	assert_equal "$(jq -s -c '.[-1].summary | [.missing, .extra]' "$BATS_TEST_TMPDIR/owner.out")" "[0,0]"
+}
+
+@test "observers alone clear the hardware, and each still gets the pages the other took" {
+	start_owner --size 4M --random 300 --rounds 2 --mark-only --go "$GO" --done "$DONE" \
+		--pages-log "$LOG" --hold
+	local dom
+	dom=$(owner_domain)
+	run -0 observe "$dom" enable=a enable=b
+	touch "$GO"
+	wait_done
+	run -0 observe "$dom" read=a read=b read=a read=b disable=a disable=b
+	assert_equal "$(read_iovas "${lines[0]}")" "$(logged_iovas)"
+	assert_equal "$(read_iovas "${lines[1]}")" "$(logged_iovas)"
+	assert_equal "$(json_get "${lines[2]}" .pages)" 0
+	assert_equal "$(json_get "${lines[3]}" .pages)" 0
+}
+
+@test "raw and extents agree, extents are smaller for sparse pages, no-clear keeps them" {
+	start_owner --size 64M --pages 0,1,2,100,500-510 --mark-only --go "$GO" --done "$DONE" --hold
+	local dom
+	dom=$(owner_domain)
+	run -0 observe "$dom" enable=x
+	touch "$GO"
+	wait_done
+	run -0 observe "$dom" read=x,no-clear read=x,no-clear,extents read=x,no-clear,page-size=16K \
+		read=x read=x disable=x
+	assert_equal "$(json_get "${lines[0]}" .pages)" 15
+	assert_equal "$(read_iovas "${lines[0]}")" "$(read_iovas "${lines[1]}")"
+	assert_equal "$(json_get "${lines[1]}" .runs)" 3
+	(( $(json_get "${lines[1]}" .bytes) * 4 < $(json_get "${lines[0]}" .bytes) ))
+	# 16K pages: 0-2 -> 0, 100 -> 12, 500-510 -> 62 and 63
+	local k=16384
+	assert_equal "$(read_iovas "${lines[2]}")" "[$BASE,$((BASE + 12 * k)),$((BASE + 62 * k)),$((BASE + 63 * k))]"
+	assert_equal "$(read_iovas "${lines[3]}")" "$(read_iovas "${lines[0]}")"
+	assert_equal "$(json_get "${lines[4]}" .pages)" 0
+}
+
+@test "a read of the whole 1.75 GiB mapping and of a window far larger than it" {
+	start_owner --size 1792M --chunk 64M --every 3 --mark-only --go "$GO" --done "$DONE" --hold
+	local dom n=$(( 1792 * 1024 * 1024 / MOCK_PAGE ))
+	dom=$(owner_domain)
+	run -0 observe "$dom" enable=big
+	touch "$GO"
+	wait_done
+	# The whole domain by default; then [0, 2 GiB), the whole aperture
+	run -0 observe "$dom" read=big,no-clear,extents,quiet read=big,no-clear,quiet,iova=0,length=2G \
+		read=big,quiet,iova=0,length=2G read=big,quiet disable=big
+	assert_equal "$(json_get "${lines[0]}" .pages)" $(( (n + 1) / 3 ))
+	assert_equal "$(json_get "${lines[1]}" .pages)" $(( (n + 1) / 3 ))
+	assert_equal "$(json_get "${lines[2]}" .pages)" $(( (n + 1) / 3 ))
+	assert_equal "$(json_get "${lines[3]}" .pages)" 0
+}
+
+@test "holes are skipped: a sparse window costs what the mapping costs" {
+	start_owner --size 4M --pages 7 --mark-only --go "$GO" --done "$DONE" --hold
+	local dom
+	dom=$(owner_domain)
+	run -0 observe "$dom" enable=s
+	touch "$GO"
+	wait_done
+	run -0 observe "$dom" read=s,no-clear,iova=$BASE,length=4M read=s,no-clear,iova=0,length=2G \
+		read=s,no-clear disable=s
+	assert_equal "$(read_iovas "${lines[0]}")" "[$((BASE + 7 * MOCK_PAGE))]"
+	assert_equal "$(read_iovas "${lines[1]}")" "[$((BASE + 7 * MOCK_PAGE))]"
+	assert_equal "$(json_get "${lines[1]}" .bytes)" "$(json_get "${lines[0]}" .bytes)"
+	assert_equal "$(json_get "${lines[2]}" .bytes)" "$(json_get "${lines[0]}" .bytes)"
+}
+
+@test "domain-get lists observers and consumers; the hardware stops with the last one" {
+	start_owner --size 1M --no-enable --hold
+	local dom now
+	dom=$(owner_domain)
+	run -0 observe "$dom" enable=runbook:600
+	now=$(date +%s)
+	run -0 ynl --do domain-get --json "{\"id\": $dom}"
+	assert_equal "$(json_get "$output" '[.tracking, ."owner-tracking", .consumers] | @csv')" "1,0,1"
+	assert_equal "$(json_get "$output" '.observer[0].name')" runbook
+	local expires=$(( $(json_get "$output" '.observer[0].expires') / 1000000000 - now ))
+	(( expires > 580 && expires <= 600 ))
+	# A socket-bound observer ends with its process's socket
+	run -0 observe "$dom" enable read disable=runbook
+	run -0 ynl --do domain-get --json "{\"id\": $dom}"
+	assert_equal "$(json_get "$output" '[.tracking, ."owner-tracking", .consumers] | @csv')" "0,0,0"
+	assert_equal "$(json_get "$output" '.observer // [] | length')" 0
+	assert_equal "$(json_get "$output" '."observer-reads"')" 1
+}
+
+@test "a lease expires on time and a renewed one does not" {
+	start_owner --size 1M --no-enable --hold
+	local dom
+	dom=$(owner_domain)
+	run -0 observe "$dom" enable=short:1 enable=long:1 enable=long:60
+	sleep 2.5
+	run -2 observe "$dom" read=short
+	assert_output --partial '"extack":"no lease of that name on the domain"'
+	run -0 observe "$dom" read=long disable=long
+}
+
+@test "bad requests are refused with their errno and an extack message" {
+	start_owner --size 1M --no-enable --hold
+	local dom plain ready=$BATS_TEST_TMPDIR/plain.ready
+	dom=$(owner_domain)
+	mock-owner --no-dirty-alloc --no-enable --hold --ready "$ready" >/dev/null 2>&1 &
+	PLAIN_PID=$!
+	for _ in $(seq 300); do [ -s "$ready" ] && break; sleep 0.1; done
+	plain=$(observe find "$PLAIN_PID" "$(jq -r '.domains[0].hwpt' "$ready")")
+
+	run -95 observe "$plain" enable
+	assert_output --partial "domain was not allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING"
+	run -2 observe 999999 enable
+	assert_output --partial '"extack":"no such domain"'
+	run -22 observe "$dom" read
+	assert_output --partial "a clearing read needs an observer"
+	run -0 observe "$dom" read,no-clear
+	run -22 observe "$dom" enable read,page-size=3K
+	assert_output --partial "page size must be a power of two from $MOCK_PAGE"
+	run -22 observe "$dom" enable read,page-size=1K
+	assert_output --partial "page size must be a power of two from $MOCK_PAGE"
+	run -22 observe "$dom" enable read,iova=1K,length=4K,page-size=2K
+	assert_output --partial "window start is not aligned to the page size"
+	run -34 observe "$dom" enable read,iova=0,length=4G
+	assert_output --partial "window goes past the end of the domain's aperture"
+	run -2 observe "$dom" disable=nope
+	assert_output --partial "no lease of that name on the domain"
+	run -2 observe "$dom" disable
+	assert_output --partial "this socket does not observe the domain"
+	run -28 observe "$dom" $(printf 'enable=o%d ' $(seq 17))
+	assert_output --partial "the domain already has 16 observers"
+	run -0 observe "$dom" $(printf 'disable=o%d ' $(seq 16))
+}
+
+@test "observing needs CAP_SYS_ADMIN besides CAP_NET_ADMIN" {
+	start_owner --size 1M --no-enable --hold
+	local dom
+	dom=$(owner_domain)
+	run -1 setpriv --bounding-set -sys_admin observe "$dom" enable
+	assert_output --partial '"extack":"CAP_SYS_ADMIN is required to observe a domain'"'"'s dirty pages"'
+	run -1 setpriv --bounding-set -sys_admin observe "$dom" read,no-clear
+	assert_output --partial "CAP_SYS_ADMIN is required"
+}
+
+@test "tracepoints record observers and their reads" {
+	local T=/sys/kernel/tracing
+	start_owner --size 1M --no-enable --hold
+	local dom
+	dom=$(owner_domain)
+	echo >"$T/trace"
+	echo 1 >"$T/events/iommufd_dirty/enable"
+	run observe "$dom" enable=traced read=traced disable=traced
+	echo 0 >"$T/events/iommufd_dirty/enable"
+	assert_success
+	grep -q "iommufd_dirty_observer: domain=$dom observer=traced pid=[0-9]* enable=1$" "$T/trace"
+	grep -q "iommufd_dirty_observer_read: domain=$dom iova=0x$(printf %x "$BASE") pages=512 dirty=0 cleared_hw=1$" "$T/trace"
+	grep -q "iommufd_dirty_observer: domain=$dom observer=traced pid=[0-9]* enable=0$" "$T/trace"
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The iommu-dirty requests the test tools make, over libnl-genl: one
+ * socket per struct dirty_nl, errors as -errno with the kernel's extack
+ * message kept in errmsg.
+ */
+#ifndef TESTS_TOOLS_DIRTY_NL_H
+#define TESTS_TOOLS_DIRTY_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct nl_sock;
+
+struct dirty_nl {
+	struct nl_sock *sk;
+	int family;
+	/* The extack message of the last failed request, or "" */
+	char errmsg[256];
+	/* Bytes of netlink messages received by bitmap reads */
+	uint64_t rx_bytes;
+};
+
+struct dirty_read {
+	uint64_t domain;
+	const char *name;	/* lease to read as; NULL: this socket's */
+	bool no_clear;
+	bool extents;
+	uint64_t page_size;	/* 0: the kernel's default */
+	uint64_t iova, length;	/* length 0: the whole domain */
+};
+
+/* Called for each run of @pages dirty pages from @iova on. */
+typedef void (*dirty_run_fn)(void *arg, uint64_t iova, uint64_t pages,
+			     uint64_t page_size);
+
+int dirty_nl_open(struct dirty_nl *n);
+void dirty_nl_close(struct dirty_nl *n);
+int dirty_nl_tracking_set(struct dirty_nl *n, uint64_t domain, bool enable,
+			  const char *name, uint32_t lifetime);
+int dirty_nl_find_domain(struct dirty_nl *n, pid_t owner, uint32_t hwpt,
+			 uint64_t *domain);
+int dirty_nl_read(struct dirty_nl *n, const struct dirty_read *req,
+		  dirty_run_fn fn, void *arg);
+
+#endif

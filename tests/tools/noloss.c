@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * noloss: the owner of a mock domain and observers of it race, and no
+ * consumer may miss a page.
+ *
+ * The main thread is the owner: each round it picks random pages, marks
+ * them dirty (IOMMU_TEST_OP_DIRTY) and, while it tracks, harvests with its
+ * own clearing IOMMU_HWPT_GET_DIRTY_BITMAP, which must hold every page of
+ * the round. Now and then it stops tracking for a round (--owner-toggle),
+ * so observers also run with the hardware theirs to clear.
+ *
+ * Observer threads use the iommu-dirty family meanwhile:
+ *  - socket-bound observers start, read (clearing or not, raw or extents),
+ *    and end by tracking-set or by closing their socket;
+ *  - leased observers start a named lease, read it from fresh sockets as
+ *    separate commands would, renew it, end it by name, or let it expire
+ *    (a read after expiry must be refused);
+ *  - killers start observers in child processes and SIGKILL them mid-dump.
+ *
+ * Rounds are published as two counters: started (before marking) and
+ * completed (after). A read that starts after round r completed and whose
+ * previous clearing read ended before round r started must hold every page
+ * of round r; a round that overlapped the previous read may have gone to
+ * either. Pages a read holds beyond that are counted as extra (allowed).
+ *
+ * Exit status: 0 no consumer missed a page, 1 a page was missed or a lease
+ * outlived its expiry, 2 bad usage, 3 an operation failed.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bitmap.h"
+#include "dirty_nl.h"
+#include "iommufd.h"
+#include "iommufd_test.h"
+#include "opts.h"
+#include "rng.h"
+
+static struct config {
+	uint64_t size, rounds, pages, seed, owner_toggle;
+	unsigned int bound, leased, killers;
+	bool owner_track, json;
+	/* Child mode: observe this domain until killed */
+	uint64_t child_domain;
+	const char *child_name;
+} cfg = {
+	.size = 4 << 20, .rounds = 1000, .pages = 64, .seed = 1, .owner_toggle = 10,
+	.bound = 1, .leased = 1, .killers = 1, .owner_track = true,
+};
+
+static uint64_t mock_page, npages, words;
+static uint64_t *history;		/* npages bits per round, from round 1 */
+static _Atomic uint64_t started, completed;
+static atomic_bool finished;
+static uint32_t owner_hwpt;
+static uint64_t domain_id;
+static const char *self_exe;
+
+static struct totals {
+	pthread_mutex_t lock;
+	uint64_t sessions, reads, clearing, checked, missing, extra;
+	uint64_t expired, outlived, killed, renewed;
+	uint64_t owner_harvests, owner_missing, owner_extra;
+} tot = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+enum { OPT_OWNER = 256, OPT_TOGGLE, OPT_BOUND, OPT_LEASED, OPT_KILLERS,
+       OPT_CHILD, OPT_CHILD_NAME };
+
+static const struct argp_option options[] = {
+	{ "size", 's', "SIZE", 0, "Bytes mapped (default 4M)", 0 },
+	{ "rounds", 'c', "N", 0, "Owner rounds (default 1000)", 0 },
+	{ "pages", 'r', "COUNT", 0, "Random pages dirtied per round (default 64)", 0 },
+	{ "seed", 'S', "N", 0, "Seed (default 1)", 0 },
+	{ "owner", OPT_OWNER, "track|none", 0,
+	  "track: the owner tracks and harvests (default); none: it only dirties", 1 },
+	{ "owner-toggle", OPT_TOGGLE, "N", 0,
+	  "While tracking, stop for one round in N (default 10, 0: never)", 1 },
+	{ "bound", OPT_BOUND, "N", 0, "Socket-bound observer threads (default 1)", 2 },
+	{ "leased", OPT_LEASED, "N", 0, "Leased observer threads (default 1)", 2 },
+	{ "killers", OPT_KILLERS, "N", 0,
+	  "Threads killing observer processes mid-dump (default 1)", 2 },
+	{ "json", 'j', NULL, 0, "Print the summary as one JSON object", 3 },
+	{ "child-dump", OPT_CHILD, "DOMAIN", OPTION_HIDDEN, "", 4 },
+	{ "child-name", OPT_CHILD_NAME, "NAME", OPTION_HIDDEN, "", 4 },
+	{ 0 }
+};
+
+static uint64_t arg_u64(struct argp_state *state, const char *arg, bool size)
+{
+	uint64_t v;
+
+	if (size ? parse_size(arg, &v) : parse_u64(arg, &v))
+		argp_error(state, "invalid %s '%s'", size ? "size" : "number", arg);
+	return v;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 's': cfg.size = arg_u64(state, arg, true); break;
+	case 'c': cfg.rounds = arg_u64(state, arg, false); break;
+	case 'r': cfg.pages = arg_u64(state, arg, false); break;
+	case 'S': cfg.seed = arg_u64(state, arg, false); break;
+	case OPT_OWNER:
+		if (strcmp(arg, "track") && strcmp(arg, "none"))
+			argp_error(state, "--owner takes track or none");
+		cfg.owner_track = !strcmp(arg, "track");
+		break;
+	case OPT_TOGGLE: cfg.owner_toggle = arg_u64(state, arg, false); break;
+	case OPT_BOUND: cfg.bound = (unsigned int)arg_u64(state, arg, false); break;
+	case OPT_LEASED: cfg.leased = (unsigned int)arg_u64(state, arg, false); break;
+	case OPT_KILLERS: cfg.killers = (unsigned int)arg_u64(state, arg, false); break;
+	case OPT_CHILD: cfg.child_domain = arg_u64(state, arg, false); break;
+	case OPT_CHILD_NAME: cfg.child_name = arg; break;
+	case 'j': cfg.json = true; break;
+	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
+	case ARGP_KEY_END:
+		if (cfg.child_domain)
+			break;
+		if (!cfg.size || cfg.size % mock_page ||
+		    cfg.size > (uint64_t)MOCK_APERTURE_LAST + 1 - MOCK_APERTURE_START)
+			argp_error(state, "--size must be a multiple of %llu within the mock aperture",
+				   (unsigned long long)mock_page);
+		if (!cfg.rounds || !cfg.pages || cfg.pages > cfg.size / mock_page)
+			argp_error(state, "--rounds and --pages must be at least 1, --pages at most the pages mapped");
+		break;
+	default: return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void die(const char *what, int rc, const char *msg)
+{
+	fprintf(stderr, "noloss: %s: %s%s%s\n", what, strerror(-rc),
+		msg && *msg ? ": " : "", msg ? msg : "");
+	exit(3);
+}
+
+static void sleep_us(uint64_t us)
+{
+	struct timespec ts = { .tv_sec = (time_t)(us / 1000000),
+			       .tv_nsec = (long)(us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static uint64_t *round_pages(uint64_t r)
+{
+	return history + (r - 1) * words;
+}
+
+/* What one observer session has established so far. */
+struct session {
+	const char *who;
+	uint64_t prev_c0, prev_s1;	/* the last clearing read (or the start) */
+	uint64_t *prev, *cur;
+};
+
+static void set_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
+{
+	uint64_t *map = arg;
+	uint64_t first = (iova - MOCK_APERTURE_START) / mock_page;
+	uint64_t n = pages * (page_size / mock_page);
+
+	for (uint64_t i = first; i < first + n && i < npages; i++)
+		bitmap_set_bit(map, i);
+}
+
+/* Check one read (started after round c0 completed, ended before s1+1). */
+static void check_read(struct session *s, uint64_t c0, uint64_t s1, bool clear)
+{
+	uint64_t missing = 0, checked = 0, extra = 0;
+	uint64_t *seen = calloc(words, 8);
+
+	if (!seen)
+		die("calloc", -ENOMEM, NULL);
+	for (uint64_t r = s->prev_c0 + 1; r <= c0; r++) {
+		const uint64_t *want = round_pages(r);
+
+		for (uint64_t p = 0; p < npages; p++) {
+			if (!bitmap_test_bit(want, p))
+				continue;
+			checked++;
+			if (bitmap_test_bit(s->cur, p) ||
+			    (r <= s->prev_s1 && bitmap_test_bit(s->prev, p)))
+				continue;
+			if (missing++ < 5)
+				fprintf(stderr, "noloss: %s missed page %llu of round %llu\n",
+					s->who, (unsigned long long)p, (unsigned long long)r);
+		}
+	}
+	for (uint64_t r = s->prev_c0 + 1; r <= s1; r++)
+		for (uint64_t w = 0; w < words; w++)
+			seen[w] |= round_pages(r)[w];
+	extra = bitmap_count_andnot(s->cur, seen, npages);
+	free(seen);
+
+	pthread_mutex_lock(&tot.lock);
+	tot.reads++;
+	tot.clearing += clear;
+	tot.checked += checked;
+	tot.missing += missing;
+	tot.extra += extra;
+	pthread_mutex_unlock(&tot.lock);
+	if (clear) {
+		memcpy(s->prev, s->cur, words * 8);
+		s->prev_c0 = c0;
+		s->prev_s1 = s1;
+	}
+}
+
+/* One read as the session's observer; returns what the read returned. */
+static int session_read(struct session *s, struct dirty_nl *n, const char *name,
+			uint64_t *rng)
+{
+	struct dirty_read req = {
+		.domain = domain_id, .name = name,
+		.no_clear = rng_next(rng) % 4 == 0,
+		.extents = rng_next(rng) % 2,
+	};
+	uint64_t c0, s1;
+	int rc;
+
+	memset(s->cur, 0, words * 8);
+	c0 = atomic_load(&completed);
+	rc = dirty_nl_read(n, &req, set_run, s->cur);
+	s1 = atomic_load(&started);
+	if (!rc)
+		check_read(s, c0, s1, !req.no_clear);
+	return rc;
+}
+
+static void session_begin(struct session *s, const char *who)
+{
+	s->who = who;
+	s->prev = calloc(words, 8);
+	s->cur = calloc(words, 8);
+	if (!s->prev || !s->cur)
+		die("calloc", -ENOMEM, NULL);
+}
+
+/* Rounds that started before the observer existed are not its business. */
+static void session_started(struct session *s)
+{
+	s->prev_c0 = s->prev_s1 = atomic_load(&started);
+	memset(s->prev, 0, words * 8);
+	pthread_mutex_lock(&tot.lock);
+	tot.sessions++;
+	pthread_mutex_unlock(&tot.lock);
+}
+
+static void session_end(struct session *s)
+{
+	free(s->prev);
+	free(s->cur);
+}
+
+static void *bound_observer(void *arg)
+{
+	uint64_t rng = cfg.seed * 7919 + (uintptr_t)arg;
+	struct session s;
+	struct dirty_nl n;
+	int rc;
+
+	session_begin(&s, "socket-bound observer");
+	while (!atomic_load(&finished)) {
+		rc = dirty_nl_open(&n);
+		if (rc)
+			die("iommu-dirty", rc, NULL);
+		rc = dirty_nl_tracking_set(&n, domain_id, true, NULL, 0);
+		if (rc)
+			die("tracking-set enable", rc, n.errmsg);
+		session_started(&s);
+		for (uint64_t k = 5 + rng_next(&rng) % 25; k && !atomic_load(&finished); k--) {
+			rc = session_read(&s, &n, NULL, &rng);
+			if (rc)
+				die("bitmap-get", rc, n.errmsg);
+			sleep_us(rng_next(&rng) % 2000);
+		}
+		/* Half end by request, half by closing the socket */
+		if (rng_next(&rng) % 2) {
+			rc = dirty_nl_tracking_set(&n, domain_id, false, NULL, 0);
+			if (rc)
+				die("tracking-set disable", rc, n.errmsg);
+		}
+		dirty_nl_close(&n);
+	}
+	session_end(&s);
+	return NULL;
+}
+
+/* A read as a lease, from a fresh socket like a separate command. */
+static int lease_read(struct session *s, const char *name, uint64_t *rng)
+{
+	struct dirty_nl n;
+	int rc = dirty_nl_open(&n);
+
+	if (rc)
+		die("iommu-dirty", rc, NULL);
+	rc = session_read(s, &n, name, rng);
+	if (rc && rc != -ENOENT)
+		die("bitmap-get", rc, n.errmsg);
+	dirty_nl_close(&n);
+	return rc;
+}
+
+static int lease_set(const char *name, bool enable, uint32_t lifetime)
+{
+	struct dirty_nl n;
+	int rc = dirty_nl_open(&n);
+
+	if (rc)
+		die("iommu-dirty", rc, NULL);
+	rc = dirty_nl_tracking_set(&n, domain_id, enable, name, lifetime);
+	if (rc && rc != -ENOENT)
+		die("tracking-set", rc, n.errmsg);
+	dirty_nl_close(&n);
+	return rc;
+}
+
+static void *leased_observer(void *arg)
+{
+	uint64_t rng = cfg.seed * 104729 + (uintptr_t)arg;
+	struct session s;
+	char name[32];
+	int rc;
+
+	session_begin(&s, "leased observer");
+	for (unsigned int i = 0; !atomic_load(&finished); i++) {
+		/* One session in five lets a 1 s lease expire */
+		bool expire = rng_next(&rng) % 5 == 0;
+
+		snprintf(name, sizeof(name), "noloss-%u-%u", (unsigned int)(uintptr_t)arg, i);
+		if (lease_set(name, true, expire ? 1 : 60))
+			die("tracking-set enable", -ENOENT, name);
+		session_started(&s);
+		for (uint64_t k = 3 + rng_next(&rng) % 10; k && !atomic_load(&finished); k--) {
+			if (lease_read(&s, name, &rng))
+				die("bitmap-get: the lease vanished", -ENOENT, name);
+			if (!expire && rng_next(&rng) % 8 == 0) {
+				lease_set(name, true, 60);
+				pthread_mutex_lock(&tot.lock);
+				tot.renewed++;
+				pthread_mutex_unlock(&tot.lock);
+			}
+			sleep_us(rng_next(&rng) % 3000);
+		}
+		if (!expire) {
+			if (lease_set(name, false, 0))
+				die("tracking-set disable", -ENOENT, name);
+			continue;
+		}
+		/* Expiry runs within a second of the deadline */
+		sleep_us(2500000);
+		rc = lease_read(&s, name, &rng);
+		pthread_mutex_lock(&tot.lock);
+		if (rc == -ENOENT)
+			tot.expired++;
+		else
+			tot.outlived++;
+		pthread_mutex_unlock(&tot.lock);
+	}
+	session_end(&s);
+	return NULL;
+}
+
+/* Start an observer in a child process and kill it at a random moment. */
+static void *killer(void *arg)
+{
+	uint64_t rng = cfg.seed * 15485863 + (uintptr_t)arg;
+	char dom[32], name[32];
+	pid_t pid;
+
+	snprintf(dom, sizeof(dom), "%llu", (unsigned long long)domain_id);
+	for (unsigned int i = 0; !atomic_load(&finished); i++) {
+		bool leased = rng_next(&rng) % 2;
+
+		snprintf(name, sizeof(name), "killed-%u-%u", (unsigned int)(uintptr_t)arg, i);
+		pid = fork();
+		if (pid < 0)
+			die("fork", -errno, NULL);
+		if (!pid) {
+			execl(self_exe, self_exe, "--child-dump", dom,
+			      leased ? "--child-name" : NULL, name, (char *)NULL);
+			_exit(127);
+		}
+		sleep_us(5000 + rng_next(&rng) % 60000);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		/* A lease outlives its process; end it (it may not have started) */
+		if (leased)
+			lease_set(name, false, 0);
+		pthread_mutex_lock(&tot.lock);
+		tot.killed++;
+		pthread_mutex_unlock(&tot.lock);
+	}
+	return NULL;
+}
+
+static void ignore_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
+{
+	(void)arg, (void)iova, (void)pages, (void)page_size;
+}
+
+/* --child-dump: observe and read until killed. */
+static int child_dump(void)
+{
+	struct dirty_read req = { .domain = cfg.child_domain, .name = cfg.child_name };
+	struct dirty_nl n;
+	int rc = dirty_nl_open(&n);
+
+	if (rc)
+		return 3;
+	rc = dirty_nl_tracking_set(&n, cfg.child_domain, true, cfg.child_name, 60);
+	while (!rc)
+		rc = dirty_nl_read(&n, &req, ignore_run, NULL);
+	return 3;
+}
+
+/* One owner round; returns whether the owner tracked during it. */
+static bool owner_round(int fd, uint64_t r, uint64_t *rng, uint64_t *got, bool track)
+{
+	uint64_t *want = round_pages(r), marked, missing;
+	int rc;
+
+	for (uint64_t n = 0; n < cfg.pages;) {
+		uint64_t i = rng_next(rng) % npages;
+
+		if (!bitmap_test_bit(want, i)) {
+			bitmap_set_bit(want, i);
+			n++;
+		}
+	}
+	atomic_store(&started, r);
+	rc = mock_set_dirty(fd, owner_hwpt, MOCK_APERTURE_START, cfg.size, mock_page,
+			    want, &marked);
+	/* Nobody tracks: the mock IOMMU records nothing, and no one may expect it */
+	if (rc == -EINVAL && !track)
+		memset(want, 0, words * 8);
+	else if (rc)
+		die("IOMMU_TEST_OP_DIRTY", rc, NULL);
+	atomic_store(&completed, r);
+	if (!track)
+		return false;
+
+	memset(got, 0, words * 8);
+	rc = iommufd_get_dirty_bitmap(fd, owner_hwpt, MOCK_APERTURE_START, cfg.size,
+				      mock_page, got, 0);
+	if (rc)
+		die("IOMMU_HWPT_GET_DIRTY_BITMAP", rc, NULL);
+	missing = bitmap_count_andnot(want, got, npages);
+	if (missing)
+		fprintf(stderr, "noloss: the owner's harvest of round %llu missed %llu pages\n",
+			(unsigned long long)r, (unsigned long long)missing);
+	pthread_mutex_lock(&tot.lock);
+	tot.owner_harvests++;
+	tot.owner_missing += missing;
+	tot.owner_extra += bitmap_count_andnot(got, want, npages);
+	pthread_mutex_unlock(&tot.lock);
+	return true;
+}
+
+static void report(void)
+{
+	const char *fmt = cfg.json ?
+		"{\"rounds\":%llu,\"owner_harvests\":%llu,\"owner_missing\":%llu,"
+		"\"owner_extra\":%llu,\"sessions\":%llu,\"reads\":%llu,\"clearing_reads\":%llu,"
+		"\"pages_checked\":%llu,\"missing\":%llu,\"extra\":%llu,\"leases_expired\":%llu,"
+		"\"leases_outlived\":%llu,\"renewed\":%llu,\"killed\":%llu}\n" :
+		"rounds %llu: owner harvests %llu missing %llu extra %llu; observer sessions %llu "
+		"reads %llu (clearing %llu) pages checked %llu missing %llu extra %llu; "
+		"leases expired %llu outlived %llu renewed %llu; observers killed %llu\n";
+
+	printf(fmt, (unsigned long long)cfg.rounds,
+	       (unsigned long long)tot.owner_harvests, (unsigned long long)tot.owner_missing,
+	       (unsigned long long)tot.owner_extra, (unsigned long long)tot.sessions,
+	       (unsigned long long)tot.reads, (unsigned long long)tot.clearing,
+	       (unsigned long long)tot.checked, (unsigned long long)tot.missing,
+	       (unsigned long long)tot.extra, (unsigned long long)tot.expired,
+	       (unsigned long long)tot.outlived, (unsigned long long)tot.renewed,
+	       (unsigned long long)tot.killed);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		options, parse_opt, NULL,
+		"Race the owner of a mock domain against observers; no consumer may miss a page.\v"
+		"Exit status: 0 no page missed, 1 a page missed or a lease outlived its "
+		"expiry, 2 usage, 3 an operation failed.",
+		NULL, NULL, NULL
+	};
+	unsigned int nthreads;
+	struct mock_dirty_domain d;
+	pthread_t *threads;
+	struct dirty_nl n;
+	const char *step;
+	uint64_t rng, *got;
+	bool track;
+	void *buf;
+	int fd, rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	argp_err_exit_status = 2;
+	mock_page = (uint64_t)sysconf(_SC_PAGESIZE) / 2;
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return 2;
+	if (cfg.child_domain)
+		return child_dump();
+	self_exe = "/proc/self/exe";
+	npages = cfg.size / mock_page;
+	words = BITMAP_WORDS(npages);
+	history = calloc(cfg.rounds * words, 8);
+	got = calloc(words, 8);
+	nthreads = cfg.bound + cfg.leased + cfg.killers;
+	threads = calloc(nthreads + 1, sizeof(*threads));
+	if (!history || !got || !threads)
+		die("calloc", -ENOMEM, NULL);
+
+	fd = iommufd_open();
+	if (fd < 0)
+		die("/dev/iommu", fd, NULL);
+	buf = mmap(NULL, cfg.size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (buf == MAP_FAILED)
+		die("mmap", -errno, NULL);
+	rc = mock_dirty_domain_create(fd, buf, cfg.size, cfg.size, true, &d, &step);
+	if (rc)
+		die(step, rc, NULL);
+	owner_hwpt = d.hwpt;
+	track = cfg.owner_track;
+	if (track && (rc = iommufd_set_dirty_tracking(fd, owner_hwpt, 1)))
+		die("IOMMU_HWPT_SET_DIRTY_TRACKING", rc, NULL);
+	rc = dirty_nl_open(&n);
+	if (!rc)
+		rc = dirty_nl_find_domain(&n, getpid(), owner_hwpt, &domain_id);
+	if (rc)
+		die("iommu-dirty: finding our domain", rc, n.errmsg);
+	dirty_nl_close(&n);
+
+	for (unsigned int i = 0; i < nthreads; i++) {
+		void *(*fn)(void *) = i < cfg.bound ? bound_observer :
+				      i < cfg.bound + cfg.leased ? leased_observer : killer;
+
+		if (pthread_create(&threads[i], NULL, fn, (void *)(uintptr_t)(i + 1)))
+			die("pthread_create", -EAGAIN, NULL);
+	}
+	rng = cfg.seed;
+	for (uint64_t r = 1; r <= cfg.rounds; r++) {
+		bool off = cfg.owner_track && cfg.owner_toggle && r % cfg.owner_toggle == 0;
+
+		/* Stop tracking for this round; start again for the next */
+		if (off != !track && cfg.owner_track) {
+			rc = iommufd_set_dirty_tracking(fd, owner_hwpt, !off);
+			if (rc)
+				die("IOMMU_HWPT_SET_DIRTY_TRACKING", rc, NULL);
+			track = !off;
+		}
+		owner_round(fd, r, &rng, got, track);
+		sleep_us(rng_next(&rng) % 1000);
+	}
+	atomic_store(&finished, true);
+	for (unsigned int i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+
+	report();
+	close(fd);
+	munmap(buf, cfg.size);
+	free(history);
+	free(got);
+	free(threads);
+	return tot.missing || tot.owner_missing || tot.outlived ? 1 : 0;
+}
