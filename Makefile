@@ -31,17 +31,63 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 DEPS_OK := $(B)/.deps-ok
 HDR_OK := $(B)/linux/hdr/include/linux/iommufd.h
 
+# ---- libiommudirty (lib/) ------------------------------------------------------
+# Built against its own copy of the family's uapi header (lib/uapi), since
+# distributions' kernel headers lack it; `make check` compares the copy with
+# what the series generates.
+LIB_VERSION := 0.1.0
+LIB_SONAME := libiommudirty.so.0
+LIB_SRCS := lib/iommudirty.c lib/parse.c lib/names.c
+LIB_HDRS := lib/include/iommudirty.h lib/internal.h lib/uapi/linux/iommu_dirty.h
+NL_CFLAGS = $$(pkg-config --cflags libnl-genl-3.0)
+NL_LIBS = $$(pkg-config --libs libnl-genl-3.0)
+LIB_CPPFLAGS := -std=c11 -D_GNU_SOURCE -Ilib/include -Ilib/uapi
+LIB_SO := $(B)/lib/$(LIB_SONAME).$(LIB_VERSION:0.%=%)
+LIB_A := $(B)/lib/libiommudirty.a
+LIB_OBJS := $(LIB_SRCS:lib/%.c=$(B)/lib/obj/%.o)
+
+$(B)/lib/obj/%.o: lib/%.c $(LIB_HDRS) | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CPPFLAGS) $(NL_CFLAGS) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(LIB_SO): $(LIB_OBJS) lib/libiommudirty.map
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=lib/libiommudirty.map \
+		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(NL_LIBS)
+	ln -sf $(@F) $(B)/lib/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(B)/lib/libiommudirty.so
+	@# Exported symbols must be exactly those of the version script
+	@nm -D --defined-only $@ | awk '$$2 == "T" { print $$3 }' | sed 's/@.*//' | sort >$@.syms
+	@sed -n 's/^[[:space:]]*\(iommudirty_[a-z_]*\);/\1/p' lib/libiommudirty.map | sort | \
+		diff -u - $@.syms || { echo "exports differ from lib/libiommudirty.map" >&2; rm -f $@; exit 1; }
+
+$(LIB_A): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJS)
+
+lib: $(LIB_SO) $(LIB_A)
+
+# ---- iommu-dirtyctl (cli/) ----------------------------------------------------
+CLI_SRCS := $(wildcard cli/*.c) common/opts.c
+CLI_HDRS := $(wildcard cli/*.h) common/opts.h lib/include/iommudirty.h
+
+$(B)/bin/iommu-dirtyctl: $(CLI_SRCS) $(CLI_HDRS) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -Icli -Icommon -Ilib/include $(WARN) $(CFLAGS) -o $@ \
+		$(CLI_SRCS) $(LIB_A) $(NL_LIBS) -lcap
+
+cli: $(B)/bin/iommu-dirtyctl
+
 # ---- test helpers (tests/tools) ---------------------------------------------
-TOOLS_COMMON := tests/tools/iommufd.c tests/tools/opts.c
-TOOLS_HDRS := $(wildcard tests/tools/*.h)
+TOOLS_COMMON := tests/tools/iommufd.c common/opts.c
+TOOLS_HDRS := $(wildcard tests/tools/*.h common/*.h)
 TOOLS := $(B)/tests/mock-owner $(B)/tests/vfio-owner $(B)/tests/dump-loop $(B)/tests/noloss \
 	$(B)/tests/observe $(B)/tests/dirty-bench
 UNIT_TESTS := $(B)/tests/unit/test-opts
 # iommufd_test.h is not exported by headers_install; take it from our tree.
-TOOLS_CPPFLAGS := $(CPPFLAGS_COMMON) -I$(KSRC)/drivers/iommu/iommufd
+TOOLS_CPPFLAGS := $(CPPFLAGS_COMMON) -Icommon -I$(KSRC)/drivers/iommu/iommufd
 
-.PHONY: all deps kernel check unit demo shell soak bench install clean distclean selftest
-all: $(TOOLS) $(UNIT_TESTS)
+.PHONY: all lib cli deps kernel check unit demo shell soak bench install clean distclean selftest
+all: lib cli $(TOOLS) $(UNIT_TESTS)
 
 $(DEPS_OK): scripts/deps.sh kernel/source.env
 	@scripts/deps.sh check || scripts/deps.sh install
@@ -66,23 +112,23 @@ $(B)/tests/vfio-owner: tests/tools/vfio_owner.c $(TOOLS_COMMON) $(TOOLS_HDRS) $(
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(TOOLS_COMMON)
 
-$(B)/tests/dump-loop: tests/tools/dump_loop.c tests/tools/opts.c $(TOOLS_HDRS) $(HDR_OK)
+$(B)/tests/dump-loop: tests/tools/dump_loop.c common/opts.c $(TOOLS_HDRS) $(HDR_OK)
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CPPFLAGS) $$(pkg-config --cflags libnl-genl-3.0) $(WARN) $(CFLAGS) -o $@ $< \
-		tests/tools/opts.c $$(pkg-config --libs libnl-genl-3.0)
+		common/opts.c $$(pkg-config --libs libnl-genl-3.0)
 
-# Tools that speak iommu-dirty through tests/tools/dirty_nl.c
+# Tools that speak iommu-dirty through tests/tools/dirty_nl.c (libiommudirty)
 NL_TOOLS := $(B)/tests/noloss $(B)/tests/observe $(B)/tests/dirty-bench
 NL_TOOL_SRCS := tests/tools/dirty_nl.c $(TOOLS_COMMON)
 .SECONDEXPANSION:
-$(NL_TOOLS): $(B)/tests/%: tests/tools/$$(subst -,_,$$*).c $(NL_TOOL_SRCS) $(TOOLS_HDRS) $(HDR_OK)
+$(NL_TOOLS): $(B)/tests/%: tests/tools/$$(subst -,_,$$*).c $(NL_TOOL_SRCS) $(TOOLS_HDRS) $(HDR_OK) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(TOOLS_CPPFLAGS) $$(pkg-config --cflags libnl-genl-3.0) $(WARN) $(CFLAGS) -pthread -o $@ $< \
-		$(NL_TOOL_SRCS) $$(pkg-config --libs libnl-genl-3.0)
+	$(CC) $(TOOLS_CPPFLAGS) -Ilib/include $(WARN) $(CFLAGS) -pthread -o $@ $< \
+		$(NL_TOOL_SRCS) $(LIB_A) $(NL_LIBS)
 
-$(B)/tests/unit/test-opts: tests/unit/test_opts.c tests/tools/opts.c $(TOOLS_HDRS) tests/unit/tap.h
+$(B)/tests/unit/test-opts: tests/unit/test_opts.c common/opts.c $(TOOLS_HDRS) tests/unit/tap.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_COMMON) $(WARN) $(CFLAGS) $(SAN) -o $@ $< tests/tools/opts.c
+	$(CC) $(CPPFLAGS_COMMON) $(WARN) $(CFLAGS) $(SAN) -o $@ $< common/opts.c
 
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done
@@ -144,8 +190,11 @@ install: all
 	for f in $(wildcard $(B)/bin/*); do install -Dm755 $$f $$d$(SBINDIR)/$${f##*/}; done; \
 	for f in $(wildcard $(B)/lib/*.so.* $(B)/lib/*.a); do install -Dm644 $$f $$d$(LIBDIR)/$${f##*/}; done; \
 	for f in $(wildcard $(B)/lib/*.so); do ln -sf $$(readlink $$f) $$d$(LIBDIR)/$${f##*/}; done; \
-	for f in $(wildcard $(B)/lib/*.pc); do install -Dm644 $$f $$d$(LIBDIR)/pkgconfig/$${f##*/}; done; \
+	mkdir -p $$d$(LIBDIR)/pkgconfig; \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(LIB_VERSION)|' lib/libiommudirty.pc.in >$$d$(LIBDIR)/pkgconfig/libiommudirty.pc; \
 	for f in $(wildcard lib/include/*.h); do install -Dm644 $$f $$d$(INCLUDEDIR)/$${f##*/}; done; \
+	install -Dm644 lib/uapi/linux/iommu_dirty.h $$d$(INCLUDEDIR)/iommudirty/linux/iommu_dirty.h; \
 	for f in $(wildcard man/*.[1-8]); do install -Dm644 $$f $$d$(MANDIR)/man$${f##*.}/$${f##*/}; done; \
 	for f in $(wildcard completions/*); do install -Dm644 $$f $$d$(BASHCOMPDIR)/$${f##*/}; done; \
 	echo "installed into $$d$(PREFIX)"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The iommu-dirty requests the test tools make, over libnl-genl: one
- * socket per struct dirty_nl, errors as -errno with the kernel's extack
- * message kept in errmsg.
+ * The iommu-dirty requests the test tools make, through libiommudirty:
+ * one socket per struct dirty_nl, errors as -errno with the kernel's
+ * extack message kept in errmsg.
  */
 #ifndef TESTS_TOOLS_DIRTY_NL_H
 #define TESTS_TOOLS_DIRTY_NL_H
@@ -11,11 +11,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct nl_sock;
+struct iommudirty;
 
 struct dirty_nl {
-	struct nl_sock *sk;
-	int family;
+	struct iommudirty *h;
 	/* The extack message of the last failed request, or "" */
 	char errmsg[256];
 	/* Bytes of netlink messages received by bitmap reads */

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of tests/tools/opts.c, run on the host under ASan/UBSan. */
+/* Unit tests of common/opts.c, run on the host under ASan/UBSan. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "../tools/bitmap.h"
-#include "../tools/opts.h"
+#include "../../common/bitmap.h"
+#include "../../common/opts.h"
 #include "tap.h"
 
 static void test_parse_size(void)
@@ -53,6 +53,21 @@ static void test_parse_u64(void)
 	TAP_OK(!parse_u64("0x10", &v) && v == 16, "parse_u64 hex");
 }
 
+static void test_parse_duration(void)
+{
+	uint64_t v = 0;
+
+	TAP_OK(!parse_duration("90", &v) && v == 90, "parse_duration plain seconds");
+	TAP_OK(!parse_duration("90s", &v) && v == 90, "parse_duration 90s");
+	TAP_OK(!parse_duration("15m", &v) && v == 900, "parse_duration 15m");
+	TAP_OK(!parse_duration("2h", &v) && v == 7200, "parse_duration 2h");
+	TAP_OK(!parse_duration("1d", &v) && v == 86400, "parse_duration 1d");
+	TAP_OK(parse_duration("1hh", &v) == -EINVAL, "parse_duration 1hh is malformed");
+	TAP_OK(parse_duration("h", &v) == -EINVAL, "parse_duration h is malformed");
+	TAP_OK(parse_duration("-5m", &v) == -EINVAL, "parse_duration refuses a sign");
+	TAP_OK(parse_duration("18446744073709551615d", &v) == -ERANGE, "parse_duration overflow");
+}
+
 static void test_parse_page_list(void)
 {
 	uint64_t map[2];
@@ -83,6 +98,7 @@ int main(void)
 {
 	test_parse_size();
 	test_parse_u64();
+	test_parse_duration();
 	test_parse_page_list();
 	test_bitmap_count();
 	return tap_done();

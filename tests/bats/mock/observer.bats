@@ -207,3 +207,15 @@ wait_done() {
 	grep -q "iommufd_dirty_observer_read: domain=$dom iova=0x$(printf %x "$BASE") pages=512 dirty=0 cleared_hw=1$" "$T/trace"
 	grep -q "iommufd_dirty_observer: domain=$dom observer=traced pid=[0-9]* enable=0$" "$T/trace"
 }
+
+@test "observers starting, renewing, ending and expiring each send a domain-change notification" {
+	start_owner --size 1M --no-enable --hold
+	local dom
+	dom=$(owner_domain)
+	dump-loop --monitor --seconds 6 >"$BATS_TEST_TMPDIR/ntf" &
+	local mon=$!
+	wait_monitor_listener
+	run -0 observe "$dom" enable=n enable=n disable=n enable=e:1
+	wait "$mon"
+	assert_equal "$(jq -c '[.notifications, .errors]' "$BATS_TEST_TMPDIR/ntf")" "[5,0]"
+}

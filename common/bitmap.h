@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Little-endian u64 bitmaps, the layout IOMMU_HWPT_GET_DIRTY_BITMAP writes. */
-#ifndef TESTS_TOOLS_BITMAP_H
-#define TESTS_TOOLS_BITMAP_H
+#ifndef COMMON_BITMAP_H
+#define COMMON_BITMAP_H
 
 #include <stdbool.h>
 #include <stdint.h>

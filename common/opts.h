@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Option parsing shared by the test helpers; pure functions, unit tested. */
-#ifndef TESTS_TOOLS_OPTS_H
-#define TESTS_TOOLS_OPTS_H
+/* Option parsing shared by the CLI and the test helpers; pure functions, unit tested. */
+#ifndef COMMON_OPTS_H
+#define COMMON_OPTS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,5 +21,8 @@ int parse_u64(const char *s, uint64_t *out);
  * Returns 0, -EINVAL on malformed text, -ERANGE for an index >= @nbits.
  */
 int parse_page_list(const char *s, uint64_t *bitmap, uint64_t nbits);
+
+/* "90", "90s", "15m", "2h", "1d" -> seconds; same errors as parse_size(). */
+int parse_duration(const char *s, uint64_t *seconds);
 
 #endif

@@ -95,3 +95,27 @@ int parse_page_list(const char *s, uint64_t *bitmap, uint64_t nbits)
 		p = end + 1;
 	}
 }
+
+int parse_duration(const char *s, uint64_t *seconds)
+{
+	unsigned long long v;
+	uint64_t unit = 1;
+	char *end;
+	int rc = parse_leading(s, &v, &end);
+
+	if (rc)
+		return rc;
+	switch (*end) {
+	case '\0': case 's': break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	default: return -EINVAL;
+	}
+	if (*end && end[1])
+		return -EINVAL;
+	if (v > UINT64_MAX / unit)
+		return -ERANGE;
+	*seconds = v * unit;
+	return 0;
+}

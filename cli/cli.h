@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the subcommands of iommu-dirtyctl share. */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include <argp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "iommudirty.h"
+#include "json.h"
+
+/* Exit status; one table in iommu-dirtyctl(8). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,	/* the operation failed */
+	EXIT_USAGE = 2,		/* bad usage or bad input */
+	EXIT_NO_CONVERGE = 3,	/* reserved for `rate`: does not converge */
+	EXIT_PERM = 4,		/* permission denied */
+	EXIT_NO_ENTRY = 5,	/* no such domain or device */
+	EXIT_NO_FAMILY = 6,	/* the kernel lacks the iommu-dirty family */
+};
+
+struct cli {
+	const char *cmd;	/* the subcommand running, for messages */
+	struct iommudirty *h;
+	struct json j;
+	bool json;
+	bool pretty;
+	bool bytes;		/* exact byte counts instead of K/M/G */
+	bool color;
+};
+
+/* Options every subcommand takes (-j, -p, -H, --bytes, --color). */
+extern const struct argp cli_global_argp;
+
+/*
+ * Parse a subcommand's arguments with @argp plus the global options.
+ * Returns 0, or the exit status after argp reported an error.
+ */
+int cli_parse(struct cli *c, const struct argp *argp, int argc, char **argv, void *input);
+
+/* Messages: "iommu-dirtyctl CMD: ..." on stderr; each returns an exit status. */
+int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* @rc is a negative errno from libiommudirty; the kernel's message follows. */
+int cli_fail(struct cli *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Positional arguments and the lease options, filled by argp. */
+#define CLI_MAX_ARGS 8
+struct cli_args {
+	int argc;
+	char *argv[CLI_MAX_ARGS];
+	const char *name;
+	uint64_t lease;
+};
+
+/* An argp parser function keeping positional arguments in a cli_args. */
+error_t cli_collect(int key, char *arg, struct argp_state *state);
+
+/*
+ * The start of every command on one domain: parse, check privileges,
+ * connect, resolve DOMAIN (the only positional argument). Exit status.
+ */
+int cli_domain_args(struct cli *c, const struct argp *argp, int argc, char **argv,
+		    struct cli_args *a, bool sys_admin, uint64_t *id);
+
+/* Say which capability is missing before trying; EXIT_PERM if one is. */
+int cli_need_caps(struct cli *c, bool sys_admin);
+/* Open the family; EXIT_NO_FAMILY with advice when the kernel lacks it. */
+int cli_connect(struct cli *c);
+
+/*
+ * DOMAIN := ID | pid PID | dev NAME, taken from argv[*i] on. A selector
+ * matching several domains is bad input listing them. Returns an exit
+ * status; on success *id is set and *i moved past the selector.
+ */
+int cli_select_domain(struct cli *c, int argc, char **argv, int *i, uint64_t *id);
+/* The words a selector starts with, for help texts. */
+#define CLI_DOMAIN_SYNTAX "ID | pid PID | dev NAME"
+
+/* Output helpers shared by the subcommands (print.c) */
+void cli_size(const struct cli *c, char *buf, size_t len, uint64_t bytes);
+void cli_time(char *buf, size_t len, uint64_t ns);
+void cli_json_domain(struct json *j, const char *key, const struct iommudirty_domain *d);
+void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d);
+const char *cli_on(const struct cli *c, bool on);
+
+/* The subcommands */
+int cmd_list(struct cli *c, int argc, char **argv);
+int cmd_show(struct cli *c, int argc, char **argv);
+int cmd_devices(struct cli *c, int argc, char **argv);
+int cmd_caps(struct cli *c, int argc, char **argv);
+int cmd_enable(struct cli *c, int argc, char **argv);
+int cmd_disable(struct cli *c, int argc, char **argv);
+int cmd_dump(struct cli *c, int argc, char **argv);
+int cmd_watch(struct cli *c, int argc, char **argv);
+int cmd_monitor(struct cli *c, int argc, char **argv);
+
+/* Default lease of enable/disable/dump */
+#define CLI_DEFAULT_LEASE_NAME "iommu-dirtyctl"
+#define CLI_DEFAULT_LEASE_SECONDS 3600
+
+#endif

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * How domains, sizes and times print, shared by every subcommand that
+ * shows a domain (list, show, enable, disable, monitor): one JSON writer
+ * and one text layout, so the commands cannot drift apart.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+void cli_size(const struct cli *c, char *buf, size_t len, uint64_t bytes)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)bytes;
+	int u = -1;
+
+	if (c->bytes || bytes < 1024) {
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+		return;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, v < 10 && v != (double)(uint64_t)v ? "%.1f%c" : "%.0f%c", v, units[u]);
+}
+
+void cli_time(char *buf, size_t len, uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (!ns || !localtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "-");
+}
+
+const char *cli_on(const struct cli *c, bool on)
+{
+	if (!c->color)
+		return on ? "on" : "off";
+	return on ? "\033[32mon\033[0m" : "\033[2moff\033[0m";
+}
+
+/*
+ * JSON keys are the spec's attribute names with '-' as '_'; u8 flags are
+ * booleans, enums their names, times ns since the epoch (0 omitted).
+ */
+static void json_observer(struct json *j, const struct iommudirty_observer *o)
+{
+	json_obj_open(j, NULL);
+	if (o->name)
+		json_str(j, "name", o->name);
+	json_u64(j, "pid", o->pid);
+	json_str(j, "comm", o->comm);
+	json_u64(j, "since", o->since_ns);
+	if (o->expires_ns)
+		json_u64(j, "expires", o->expires_ns);
+	json_u64(j, "reads", o->reads);
+	json_u64(j, "dirty_pages", o->dirty_pages);
+	json_bool(j, "overflow", o->overflow);
+	json_u64(j, "pending_bytes", o->pending_bytes);
+	json_obj_close(j);
+}
+
+void cli_json_domain(struct json *j, const char *key, const struct iommudirty_domain *d)
+{
+	json_obj_open(j, key);
+	json_u64(j, "id", d->id);
+	json_u64(j, "owner_pid", d->owner_pid);
+	json_str(j, "owner_comm", d->owner_comm);
+	json_u64(j, "hwpt_id", d->hwpt_id);
+	json_u64(j, "ioas_id", d->ioas_id);
+	json_arr_open(j, "dev");
+	for (unsigned int i = 0; i < d->n_devs; i++)
+		json_str(j, NULL, d->devs[i]);
+	json_arr_close(j);
+	json_u64(j, "mapped_bytes", d->mapped_bytes);
+	json_u64(j, "pgsize_bitmap", d->pgsize_bitmap);
+	json_u64(j, "aperture_start", d->aperture_start);
+	json_u64(j, "aperture_end", d->aperture_end);
+	json_bool(j, "dirty_alloc", d->dirty_alloc);
+	json_str(j, "mechanism", iommudirty_mechanism_name(d->mechanism));
+	json_bool(j, "tracking", d->tracking);
+	json_bool(j, "owner_tracking", d->owner_tracking);
+	json_u64(j, "consumers", d->consumers);
+	json_u64(j, "harvests", d->harvests);
+	json_u64(j, "dirty_pages", d->dirty_pages);
+	if (d->last_harvest_ns)
+		json_u64(j, "last_harvest", d->last_harvest_ns);
+	json_u64(j, "created", d->created_ns);
+	json_u64(j, "observer_reads", d->observer_reads);
+	json_arr_open(j, "observer");
+	for (unsigned int i = 0; i < d->n_observers; i++)
+		json_observer(j, &d->observers[i]);
+	json_arr_close(j);
+	json_obj_close(j);
+}
+
+static void text_observer(const struct cli *c, const struct iommudirty_observer *o)
+{
+	char since[32], expires[32], pending[32];
+
+	cli_time(since, sizeof(since), o->since_ns);
+	cli_time(expires, sizeof(expires), o->expires_ns);
+	cli_size(c, pending, sizeof(pending), o->pending_bytes);
+	printf("    %-16s pid %u (%s) since %s%s%s, %llu reads, %llu dirty pages, %s pending%s\n",
+	       o->name ? o->name : "(socket)", o->pid, o->comm, since,
+	       o->expires_ns ? " until " : "", o->expires_ns ? expires : "",
+	       (unsigned long long)o->reads, (unsigned long long)o->dirty_pages, pending,
+	       o->overflow ? ", OVERFLOWED (reads every page)" : "");
+}
+
+/* The page sizes of a pgsize bitmap, "4K 2M 1G". */
+static void page_sizes(const struct cli *c, char *buf, size_t len, uint64_t bitmap)
+{
+	struct cli exact = *c;
+	size_t used = 0;
+
+	exact.bytes = false;
+	buf[0] = '\0';
+	for (int b = 0; b < 64 && used < len; b++) {
+		char one[32];
+
+		if (!(bitmap >> b & 1))
+			continue;
+		cli_size(&exact, one, sizeof(one), 1ULL << b);
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "", one);
+	}
+}
+
+void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d)
+{
+	char mapped[32], created[32], last[32], sizes[256];
+
+	cli_size(c, mapped, sizeof(mapped), d->mapped_bytes);
+	cli_time(created, sizeof(created), d->created_ns);
+	cli_time(last, sizeof(last), d->last_harvest_ns);
+	page_sizes(c, sizes, sizeof(sizes), d->pgsize_bitmap);
+	printf("domain %llu\n", (unsigned long long)d->id);
+	printf("  owner         pid %u (%s), hwpt %u, ioas %u, created %s\n", d->owner_pid,
+	       d->owner_comm, d->hwpt_id, d->ioas_id, created);
+	printf("  devices      ");
+	for (unsigned int i = 0; i < d->n_devs; i++)
+		printf(" %s", d->devs[i]);
+	printf("%s\n", d->n_devs ? "" : " -");
+	printf("  mapped        %s in aperture 0x%llx-0x%llx, page sizes %s\n", mapped,
+	       (unsigned long long)d->aperture_start, (unsigned long long)d->aperture_end, sizes);
+	printf("  mechanism     %s%s\n", iommudirty_mechanism_name(d->mechanism),
+	       d->dirty_alloc ? "" : " (not allocated for dirty tracking)");
+	printf("  tracking      %s (owner %s, %u consumer%s)\n", cli_on(c, d->tracking),
+	       cli_on(c, d->owner_tracking), d->consumers, d->consumers == 1 ? "" : "s");
+	printf("  harvests      %llu by the owner, %llu dirty pages, last %s\n",
+	       (unsigned long long)d->harvests, (unsigned long long)d->dirty_pages, last);
+	printf("  observers     %u, %llu chunks read\n", d->n_observers,
+	       (unsigned long long)d->observer_reads);
+	for (unsigned int i = 0; i < d->n_observers; i++)
+		text_observer(c, &d->observers[i]);
+}

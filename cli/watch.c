@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * watch: observe a domain for as long as the command runs (an observer
+ * bound to its socket) and print the pages dirtied in each interval.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "opts.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct watch {
+	struct cli_args a;
+	uint64_t interval_ms, count;
+	uint64_t pages, bytes;
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct watch *w = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case 'i':
+		if (parse_u64(arg, &v) || !v || v > 86400)
+			argp_error(state, "--interval takes 1 to 86400 seconds, not '%s'", arg);
+		w->interval_ms = v * 1000;
+		return 0;
+	case 'c':
+		if (parse_u64(arg, &w->count) || !w->count)
+			argp_error(state, "--count takes a positive number, not '%s'", arg);
+		return 0;
+	default:
+		state->input = &w->a;
+		error_t rc = cli_collect(key, arg, state);
+
+		state->input = w;
+		return rc;
+	}
+}
+
+static int count_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
+{
+	struct watch *w = arg;
+
+	(void)iova;
+	w->pages += pages;
+	w->bytes += pages * page_size;
+	return 0;
+}
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleep until @deadline (monotonic ns) or a signal. */
+static void sleep_until(uint64_t deadline)
+{
+	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
+			       .tv_nsec = (long)(deadline % 1000000000u) };
+
+	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static void report(struct cli *c, struct watch *w, double seconds)
+{
+	char when[32], size[32], rate[32];
+
+	if (c->json) {
+		json_obj_open(&c->j, NULL);
+		json_u64(&c->j, "time", now_ns(CLOCK_REALTIME));
+		json_double(&c->j, "seconds", seconds);
+		json_u64(&c->j, "dirty_pages", w->pages);
+		json_u64(&c->j, "dirty_bytes", w->bytes);
+		json_double(&c->j, "pages_per_second", w->pages / seconds);
+		json_double(&c->j, "bytes_per_second", w->bytes / seconds);
+		json_obj_close(&c->j);
+		json_end(&c->j);
+		return;
+	}
+	cli_time(when, sizeof(when), now_ns(CLOCK_REALTIME));
+	cli_size(c, size, sizeof(size), w->bytes);
+	cli_size(c, rate, sizeof(rate), (uint64_t)(w->bytes / seconds));
+	printf("%s  %10llu dirty pages  %8s  %12.0f pages/s  %8s/s\n", when + 11,
+	       (unsigned long long)w->pages, size, w->pages / seconds, rate);
+	fflush(stdout);
+}
+
+int cmd_watch(struct cli *c, int argc, char **argv)
+{
+	static const struct argp_option options[] = {
+		{ "interval", 'i', "SECONDS", 0, "Length of each interval (default 1)", 0 },
+		{ "count", 'c', "N", 0, "Stop after N intervals (default: at SIGINT or SIGTERM)", 0 },
+		{ 0 }
+	};
+	static const struct argp argp = {
+		options, parse_opt, "DOMAIN",
+		"Observe a domain while the command runs and print the DMA-dirtied pages "
+		"of each interval. The observer is bound to this process: it ends when "
+		"the process does, and takes nothing from the owner.\v"
+		"DOMAIN := " CLI_DOMAIN_SYNTAX, NULL, NULL, NULL
+	};
+	struct iommudirty_read_cbs cbs = { .run = count_run };
+	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
+	struct watch w = { .interval_ms = 1000 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t id, last, next, now;
+	int rc = cli_domain_args(c, &argp, argc, argv, &w.a, true, &id);
+
+	if (rc)
+		return rc;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rc = iommudirty_observe(c->h, id, NULL, 0, NULL, NULL);
+	if (rc)
+		return cli_fail(c, rc, "cannot observe domain %llu", (unsigned long long)id);
+	last = next = now_ns(CLOCK_MONOTONIC);
+	for (uint64_t n = 0; !stop && (!w.count || n < w.count); n++) {
+		next += w.interval_ms * 1000000u;
+		sleep_until(next);
+		w.pages = w.bytes = 0;
+		rc = iommudirty_read(c->h, id, &opts, &cbs, &w);
+		if (rc)
+			return cli_fail(c, rc, "cannot read domain %llu", (unsigned long long)id);
+		now = now_ns(CLOCK_MONOTONIC);
+		report(c, &w, (double)(now - last) / 1e9);
+		last = now;
+	}
+	return EXIT_OK;
+}

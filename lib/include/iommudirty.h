@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libiommudirty: a thin client of the "iommu-dirty" generic netlink family
+ * (Documentation/netlink/specs/iommu-dirty.yaml in the kernel series).
+ *
+ * Conventions: functions return 0 or a negative errno; after a failure the
+ * kernel's extended-ACK message, if any, is iommudirty_errmsg(). Objects
+ * handed to callbacks live until the callback returns; copy what you keep.
+ * Iterations stream: memory does not grow with what is dumped. A callback
+ * that returns non-zero stops the calls (the dump is still drained) and
+ * that value is returned. The library never prints.
+ */
+#ifndef IOMMUDIRTY_H
+#define IOMMUDIRTY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IOMMUDIRTY_API __attribute__((visibility("default")))
+
+struct iommudirty;
+
+/* Open a socket to the family: -ENOENT when the kernel lacks it. */
+IOMMUDIRTY_API int iommudirty_open(struct iommudirty **handle);
+IOMMUDIRTY_API void iommudirty_close(struct iommudirty *h);
+/* The kernel's message for the last failed request, or "". */
+IOMMUDIRTY_API const char *iommudirty_errmsg(const struct iommudirty *h);
+/* Bytes of netlink messages received so far on this handle. */
+IOMMUDIRTY_API uint64_t iommudirty_rx_bytes(const struct iommudirty *h);
+
+/* Names of the spec's enums ("intel-ssads", "arm-smmuv3", ...); "?" if unknown. */
+IOMMUDIRTY_API const char *iommudirty_mechanism_name(uint32_t mechanism);
+IOMMUDIRTY_API const char *iommudirty_iommu_type_name(uint32_t type);
+
+struct iommudirty_observer {
+	const char *name;		/* lease name; NULL if bound to a socket */
+	uint32_t pid;
+	const char *comm;
+	uint64_t since_ns;		/* ns since the epoch */
+	uint64_t expires_ns;		/* 0 for a socket-bound observer */
+	uint64_t reads;
+	uint64_t dirty_pages;
+	uint64_t pending_bytes;
+	bool overflow;
+};
+
+struct iommudirty_domain {
+	uint64_t id;
+	uint32_t owner_pid;
+	const char *owner_comm;
+	uint32_t hwpt_id;
+	uint32_t ioas_id;
+	const char *const *devs;
+	unsigned int n_devs;
+	uint64_t mapped_bytes;
+	uint64_t pgsize_bitmap;
+	bool dirty_alloc;
+	bool tracking;			/* the hardware tracks */
+	bool owner_tracking;
+	uint32_t mechanism;
+	uint32_t consumers;
+	uint64_t harvests;
+	uint64_t dirty_pages;
+	uint64_t last_harvest_ns;	/* 0: never */
+	uint64_t created_ns;
+	uint64_t observer_reads;
+	uint64_t aperture_start;
+	uint64_t aperture_end;
+	const struct iommudirty_observer *observers;
+	unsigned int n_observers;
+};
+
+struct iommudirty_dev {
+	const char *name;
+	uint32_t dev_id;
+	uint32_t owner_pid;
+	const char *owner_comm;
+	uint64_t domain_id;		/* 0: not attached to a paging domain */
+	uint32_t iommu_type;
+	bool dirty_cap;
+	uint32_t mechanism;
+	uint32_t hw_info_type;
+	const void *hw_info;
+	uint32_t hw_info_len;
+	/* Decoded vendor registers, each group valid if its has_* is set */
+	bool has_vtd;
+	uint64_t vtd_cap, vtd_ecap;
+	bool vtd_slads, vtd_smts;
+	bool has_amd;
+	uint64_t amd_efr, amd_efr2;
+	bool amd_hdsup, amd_hasup;
+	bool has_smmu;
+	uint32_t smmu_idr0, smmu_httu;
+	bool smmu_s1p, smmu_s2p, smmu_coherent;
+};
+
+typedef int (*iommudirty_domain_fn)(const struct iommudirty_domain *d, void *arg);
+typedef int (*iommudirty_dev_fn)(const struct iommudirty_dev *dev, void *arg);
+
+/* Every domain, or the one with @id (-ENOENT if none). */
+IOMMUDIRTY_API int iommudirty_domains(struct iommudirty *h, iommudirty_domain_fn fn,
+				      void *arg);
+IOMMUDIRTY_API int iommudirty_domain_get(struct iommudirty *h, uint64_t id,
+					 iommudirty_domain_fn fn, void *arg);
+/* Every device bound to iommufd, or the one named @name (-ENODEV if none). */
+IOMMUDIRTY_API int iommudirty_devs(struct iommudirty *h, iommudirty_dev_fn fn, void *arg);
+IOMMUDIRTY_API int iommudirty_dev_get(struct iommudirty *h, const char *name,
+				      iommudirty_dev_fn fn, void *arg);
+
+/*
+ * Start (or renew) observing domain @id: as lease @name for @lifetime
+ * seconds (0: the kernel's default, an hour), or, with @name NULL, bound
+ * to this handle's socket until iommudirty_close(). @fn, if not NULL, gets
+ * the domain as it is afterwards. Needs CAP_SYS_ADMIN.
+ */
+IOMMUDIRTY_API int iommudirty_observe(struct iommudirty *h, uint64_t id, const char *name,
+				      uint32_t lifetime, iommudirty_domain_fn fn, void *arg);
+IOMMUDIRTY_API int iommudirty_unobserve(struct iommudirty *h, uint64_t id, const char *name,
+					iommudirty_domain_fn fn, void *arg);
+
+struct iommudirty_read_opts {
+	size_t sz;			/* sizeof(struct iommudirty_read_opts) */
+	const char *name;		/* lease to read as; NULL: this socket's observer */
+	uint64_t iova, length;		/* length 0: the whole domain */
+	uint64_t page_size;		/* 0: the domain's smallest page */
+	bool no_clear;			/* peek */
+	bool extents;			/* ask for runs instead of bitmap chunks */
+};
+
+/* A raw chunk: bit n of @bits (64-bit words, host order) is page @iova + n * page_size. */
+struct iommudirty_chunk {
+	uint64_t iova;
+	uint64_t page_size;
+	uint32_t pages;
+	const uint64_t *bits;
+};
+
+struct iommudirty_read_cbs {
+	/* Each raw chunk (raw format only); may be NULL */
+	int (*chunk)(const struct iommudirty_chunk *c, void *arg);
+	/* Each run of dirty pages, in either format; may be NULL */
+	int (*run)(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg);
+};
+
+/* Read domain @id's dirty pages as an observer (bitmap-get). */
+IOMMUDIRTY_API int iommudirty_read(struct iommudirty *h, uint64_t id,
+				   const struct iommudirty_read_opts *opts,
+				   const struct iommudirty_read_cbs *cbs, void *arg);
+
+enum iommudirty_event {
+	IOMMUDIRTY_EVENT_DOMAIN_ADD = 1,
+	IOMMUDIRTY_EVENT_DOMAIN_DEL,
+	IOMMUDIRTY_EVENT_DOMAIN_CHANGE,
+};
+
+IOMMUDIRTY_API const char *iommudirty_event_name(enum iommudirty_event ev);
+
+typedef int (*iommudirty_event_fn)(enum iommudirty_event ev, const struct iommudirty_domain *d,
+				   void *arg);
+
+/*
+ * Join the monitor group on this handle (use a handle for monitoring
+ * only), then poll iommudirty_monitor_fd() and call
+ * iommudirty_monitor_dispatch(), which hands every queued notification to
+ * @fn without blocking. -ENOBUFS from dispatch: notifications were lost
+ * (the socket overran); dump again to resynchronise.
+ */
+IOMMUDIRTY_API int iommudirty_monitor_start(struct iommudirty *h);
+IOMMUDIRTY_API int iommudirty_monitor_fd(const struct iommudirty *h);
+IOMMUDIRTY_API int iommudirty_monitor_dispatch(struct iommudirty *h, iommudirty_event_fn fn,
+					       void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libiommudirty internals shared by its files and its unit tests. */
+#ifndef IOMMUDIRTY_INTERNAL_H
+#define IOMMUDIRTY_INTERNAL_H
+
+#include <netlink/attr.h>
+
+#include "iommudirty.h"
+
+/* Arrays a parsed domain points into; grown as needed, reused per message. */
+struct iommudirty_scratch {
+	const char **devs;
+	unsigned int devs_cap;
+	struct iommudirty_observer *obs;
+	unsigned int obs_cap;
+};
+
+void iommudirty_scratch_free(struct iommudirty_scratch *s);
+
+/*
+ * Parse the attributes of one domain-get (or notification) message, or of
+ * one dev-get message. -EINVAL when a required attribute is missing or
+ * malformed, -ENOMEM.
+ */
+int iommudirty_parse_domain(struct nlattr *head, int len, struct iommudirty_domain *d,
+			    struct iommudirty_scratch *s);
+int iommudirty_parse_dev(struct nlattr *head, int len, struct iommudirty_dev *dev);
+
+/* NLA_UINT: 4 or 8 bytes */
+uint64_t iommudirty_get_uint(const struct nlattr *a);
+
+#endif

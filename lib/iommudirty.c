@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libiommudirty: requests to the iommu-dirty family over libnl-genl-3.
+ * The family is resolved once per handle and the socket reused. Each
+ * request runs its own callback set, so its errno and extended-ACK message
+ * come from its own NLMSG_ERROR or NLMSG_DONE.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/iommu_dirty.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+
+#include "internal.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct iommudirty {
+	struct nl_sock *sk;
+	int family;
+	uint64_t rx_bytes;
+	struct iommudirty_scratch scratch;
+	char errmsg[256];
+};
+
+/* One request in flight: what to do with each reply message. */
+struct xact {
+	struct iommudirty *h;
+	int (*valid)(struct xact *x, struct nlmsghdr *nlh);
+	void *fn;
+	void *arg;
+	const void *opts;
+	int cb_rc;	/* a caller's callback asked to stop with this */
+	int err;	/* the kernel's, or a parse error */
+	bool done;
+};
+
+IOMMUDIRTY_API const char *iommudirty_errmsg(const struct iommudirty *h)
+{
+	return h->errmsg;
+}
+
+IOMMUDIRTY_API uint64_t iommudirty_rx_bytes(const struct iommudirty *h)
+{
+	return h->rx_bytes;
+}
+
+/* Keep the extack message that follows an error's payload at @off. */
+static void keep_extack(struct iommudirty *h, struct nlmsghdr *nlh, size_t off)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	int len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || len <= 0)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlmsg_data(nlh) + off),
+		      len, NULL))
+		return;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(h->errmsg, sizeof(h->errmsg), "%s", nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+}
+
+static int on_valid(struct nl_msg *msg, void *p)
+{
+	struct xact *x = p;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	int rc;
+
+	x->h->rx_bytes += nlh->nlmsg_len;
+	if (!x->valid || x->cb_rc || x->err)
+		return NL_OK;	/* drain the rest of a dump */
+	rc = x->valid(x, nlh);
+	if (rc < 0)
+		x->err = rc;
+	else
+		x->cb_rc = rc;
+	return NL_OK;
+}
+
+static int on_error(struct sockaddr_nl *sa, struct nlmsgerr *err, void *p)
+{
+	struct xact *x = p;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)err - NLMSG_HDRLEN);
+	size_t off = sizeof(*err);
+
+	(void)sa;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - NLMSG_HDRLEN;
+	x->err = err->error;
+	keep_extack(x->h, nlh, off);
+	x->done = true;
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *p)
+{
+	struct xact *x = p;
+
+	(void)msg;
+	x->done = true;
+	return NL_STOP;
+}
+
+/* NLMSG_DONE carries a dump's error, if any, and its extack. */
+static int on_finish(struct nl_msg *msg, void *p)
+{
+	struct xact *x = p;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	int err;
+
+	if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int)) {
+		memcpy(&err, nlmsg_data(nlh), sizeof(err));
+		if (err < 0) {
+			x->err = err;
+			keep_extack(x->h, nlh, sizeof(int));
+		}
+	}
+	x->done = true;
+	return NL_STOP;
+}
+
+/* Send @msg (consumed) and receive until its ACK, error or NLMSG_DONE. */
+static int transact(struct xact *x, struct nl_msg *msg)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int rc;
+
+	x->h->errmsg[0] = '\0';
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, x);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, x);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, x);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, x);
+	rc = nl_send_auto(x->h->sk, msg);
+	nlmsg_free(msg);
+	while (rc >= 0 && !x->done)
+		rc = nl_recvmsgs(x->h->sk, cb);
+	nl_cb_put(cb);
+	if (x->err)
+		return x->err;
+	if (rc < 0)
+		return rc == -NLE_NOMEM ? -ENOMEM : -EIO;
+	return x->cb_rc;
+}
+
+static struct nl_msg *request(struct iommudirty *h, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, h->family, 0, flags | NLM_F_ACK,
+				cmd, IOMMU_DIRTY_FAMILY_VERSION)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+IOMMUDIRTY_API int iommudirty_open(struct iommudirty **handle)
+{
+	struct iommudirty *h = calloc(1, sizeof(*h));
+	int one = 1, rc = -ENOMEM;
+
+	*handle = NULL;
+	if (!h)
+		return -ENOMEM;
+	h->sk = nl_socket_alloc();
+	if (!h->sk)
+		goto err_free;
+	rc = -EIO;
+	if (genl_connect(h->sk))
+		goto err_free;
+	setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl_socket_set_buffer_size(h->sk, 1 << 20, 0);
+	h->family = genl_ctrl_resolve(h->sk, IOMMU_DIRTY_FAMILY_NAME);
+	if (h->family < 0) {
+		rc = -ENOENT;
+		goto err_free;
+	}
+	*handle = h;
+	return 0;
+
+err_free:
+	iommudirty_close(h);
+	return rc;
+}
+
+IOMMUDIRTY_API void iommudirty_close(struct iommudirty *h)
+{
+	if (!h)
+		return;
+	if (h->sk)
+		nl_socket_free(h->sk);
+	iommudirty_scratch_free(&h->scratch);
+	free(h);
+}
+
+static int domain_reply(struct xact *x, struct nlmsghdr *nlh)
+{
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct iommudirty_domain d;
+	int rc;
+
+	rc = iommudirty_parse_domain(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), &d,
+				     &x->h->scratch);
+	if (rc)
+		return rc;
+	return x->fn ? ((iommudirty_domain_fn)x->fn)(&d, x->arg) : 0;
+}
+
+static int dev_reply(struct xact *x, struct nlmsghdr *nlh)
+{
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct iommudirty_dev dev;
+	int rc;
+
+	rc = iommudirty_parse_dev(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), &dev);
+	if (rc)
+		return rc;
+	return ((iommudirty_dev_fn)x->fn)(&dev, x->arg);
+}
+
+IOMMUDIRTY_API int iommudirty_domains(struct iommudirty *h, iommudirty_domain_fn fn, void *arg)
+{
+	struct xact x = { .h = h, .valid = domain_reply, .fn = (void *)fn, .arg = arg };
+	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DOMAIN_GET, NLM_F_DUMP);
+
+	return msg ? transact(&x, msg) : -ENOMEM;
+}
+
+IOMMUDIRTY_API int iommudirty_domain_get(struct iommudirty *h, uint64_t id,
+					 iommudirty_domain_fn fn, void *arg)
+{
+	struct xact x = { .h = h, .valid = domain_reply, .fn = (void *)fn, .arg = arg };
+	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DOMAIN_GET, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return transact(&x, msg);
+}
+
+IOMMUDIRTY_API int iommudirty_devs(struct iommudirty *h, iommudirty_dev_fn fn, void *arg)
+{
+	struct xact x = { .h = h, .valid = dev_reply, .fn = (void *)fn, .arg = arg };
+	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DEV_GET, NLM_F_DUMP);
+
+	return msg ? transact(&x, msg) : -ENOMEM;
+}
+
+IOMMUDIRTY_API int iommudirty_dev_get(struct iommudirty *h, const char *name,
+				      iommudirty_dev_fn fn, void *arg)
+{
+	struct xact x = { .h = h, .valid = dev_reply, .fn = (void *)fn, .arg = arg };
+	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DEV_GET, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, IOMMU_DIRTY_A_DEV_NAME, name)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return transact(&x, msg);
+}
+
+static int tracking_set(struct iommudirty *h, uint64_t id, bool enable, const char *name,
+			uint32_t lifetime, iommudirty_domain_fn fn, void *arg)
+{
+	struct xact x = { .h = h, .valid = domain_reply, .fn = (void *)fn, .arg = arg };
+	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_TRACKING_SET, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id) ||
+	    nla_put_u8(msg, IOMMU_DIRTY_A_DOMAIN_ENABLE, enable) ||
+	    (name && nla_put_string(msg, IOMMU_DIRTY_A_DOMAIN_OBSERVER_NAME, name)) ||
+	    (lifetime && nla_put_u32(msg, IOMMU_DIRTY_A_DOMAIN_LIFETIME, lifetime))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return transact(&x, msg);
+}
+
+IOMMUDIRTY_API int iommudirty_observe(struct iommudirty *h, uint64_t id, const char *name,
+				      uint32_t lifetime, iommudirty_domain_fn fn, void *arg)
+{
+	return tracking_set(h, id, true, name, lifetime, fn, arg);
+}
+
+IOMMUDIRTY_API int iommudirty_unobserve(struct iommudirty *h, uint64_t id, const char *name,
+					iommudirty_domain_fn fn, void *arg)
+{
+	return tracking_set(h, id, false, name, 0, fn, arg);
+}
+
+/* The runs of set bits of a raw chunk. */
+static int chunk_runs(const struct iommudirty_chunk *c, const struct iommudirty_read_cbs *cbs,
+		      void *arg)
+{
+	uint64_t i = 0, start;
+	int rc;
+
+	while (i < c->pages) {
+		if (!c->bits[i / 64]) {
+			i = (i / 64 + 1) * 64;
+			continue;
+		}
+		if (!(c->bits[i / 64] >> (i % 64) & 1)) {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < c->pages && c->bits[i / 64] >> (i % 64) & 1)
+			i++;
+		rc = cbs->run(c->iova + start * c->page_size, i - start, c->page_size, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int read_extents(struct xact *x, struct genlmsghdr *g, uint64_t page_size)
+{
+	const struct iommudirty_read_cbs *cbs = x->fn;
+	struct nlattr *ex[IOMMU_DIRTY_A_EXTENT_MAX + 1];
+	struct nlattr *a;
+	int rem, rc;
+
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
+		if (nla_type(a) != IOMMU_DIRTY_A_BITMAP_EXTENT)
+			continue;
+		if (nla_parse_nested(ex, IOMMU_DIRTY_A_EXTENT_MAX, a, NULL) ||
+		    !ex[IOMMU_DIRTY_A_EXTENT_IOVA] || !ex[IOMMU_DIRTY_A_EXTENT_PAGES])
+			return -EINVAL;
+		if (!cbs->run)
+			continue;
+		rc = cbs->run(iommudirty_get_uint(ex[IOMMU_DIRTY_A_EXTENT_IOVA]),
+			      iommudirty_get_uint(ex[IOMMU_DIRTY_A_EXTENT_PAGES]), page_size, x->arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int read_reply(struct xact *x, struct nlmsghdr *nlh)
+{
+	const struct iommudirty_read_cbs *cbs = x->fn;
+	struct nlattr *tb[IOMMU_DIRTY_A_BITMAP_MAX + 1];
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct iommudirty_chunk c;
+	int rc;
+
+	if (nla_parse(tb, IOMMU_DIRTY_A_BITMAP_MAX, genlmsg_attrdata(g, 0),
+		      genlmsg_attrlen(g, 0), NULL) || !tb[IOMMU_DIRTY_A_BITMAP_PAGE_SIZE])
+		return -EINVAL;
+	c.page_size = iommudirty_get_uint(tb[IOMMU_DIRTY_A_BITMAP_PAGE_SIZE]);
+	if (!tb[IOMMU_DIRTY_A_BITMAP_BITS])
+		return read_extents(x, g, c.page_size);
+	if (!tb[IOMMU_DIRTY_A_BITMAP_IOVA] || !tb[IOMMU_DIRTY_A_BITMAP_PAGES])
+		return -EINVAL;
+	c.iova = iommudirty_get_uint(tb[IOMMU_DIRTY_A_BITMAP_IOVA]);
+	c.pages = nla_get_u32(tb[IOMMU_DIRTY_A_BITMAP_PAGES]);
+	c.bits = nla_data(tb[IOMMU_DIRTY_A_BITMAP_BITS]);
+	/* Netlink attributes are 4-byte aligned: the words may not be */
+	if ((uint64_t)nla_len(tb[IOMMU_DIRTY_A_BITMAP_BITS]) < ((uint64_t)c.pages + 63) / 64 * 8)
+		return -EINVAL;
+	if ((uintptr_t)c.bits % 8) {
+		uint64_t *copy = malloc(((uint64_t)c.pages + 63) / 64 * 8);
+
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, c.bits, ((uint64_t)c.pages + 63) / 64 * 8);
+		c.bits = copy;
+	}
+	rc = cbs->chunk ? cbs->chunk(&c, x->arg) : 0;
+	if (!rc && cbs->run)
+		rc = chunk_runs(&c, cbs, x->arg);
+	if (c.bits != nla_data(tb[IOMMU_DIRTY_A_BITMAP_BITS]))
+		free((void *)c.bits);
+	return rc;
+}
+
+IOMMUDIRTY_API int iommudirty_read(struct iommudirty *h, uint64_t id,
+				   const struct iommudirty_read_opts *opts,
+				   const struct iommudirty_read_cbs *cbs, void *arg)
+{
+	struct iommudirty_read_opts o = { 0 };
+	struct xact x = { .h = h, .valid = read_reply, .fn = (void *)cbs, .arg = arg };
+	struct nl_msg *msg;
+
+	if (opts) {
+		if (opts->sz < offsetof(struct iommudirty_read_opts, extents) + sizeof(bool))
+			return -EINVAL;
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	}
+	msg = request(h, IOMMU_DIRTY_CMD_BITMAP_GET, NLM_F_DUMP);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_DOMAIN_ID, id) ||
+	    (o.name && nla_put_string(msg, IOMMU_DIRTY_A_BITMAP_OBSERVER_NAME, o.name)) ||
+	    (o.no_clear && nla_put_flag(msg, IOMMU_DIRTY_A_BITMAP_NO_CLEAR)) ||
+	    (o.extents && nla_put_u32(msg, IOMMU_DIRTY_A_BITMAP_FORMAT,
+				      IOMMU_DIRTY_BITMAP_FORMAT_EXTENTS)) ||
+	    (o.page_size && nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_PAGE_SIZE, o.page_size)) ||
+	    (o.length && (nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_IOVA, o.iova) ||
+			  nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_LENGTH, o.length)))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return transact(&x, msg);
+}
+
+IOMMUDIRTY_API int iommudirty_monitor_start(struct iommudirty *h)
+{
+	int grp = genl_ctrl_resolve_grp(h->sk, IOMMU_DIRTY_FAMILY_NAME, IOMMU_DIRTY_MCGRP_MONITOR);
+
+	if (grp < 0)
+		return -ENOENT;
+	nl_socket_disable_seq_check(h->sk);
+	nl_socket_set_buffer_size(h->sk, 4 << 20, 0);
+	if (nl_socket_add_membership(h->sk, grp))
+		return -EPERM;
+	return nl_socket_set_nonblocking(h->sk) ? -EIO : 0;
+}
+
+IOMMUDIRTY_API int iommudirty_monitor_fd(const struct iommudirty *h)
+{
+	return nl_socket_get_fd(h->sk);
+}
+
+struct event_ctx {
+	iommudirty_event_fn fn;
+	void *arg;
+	int count;
+};
+
+static int event_reply(struct xact *x, struct nlmsghdr *nlh)
+{
+	struct event_ctx *e = x->arg;
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct iommudirty_domain d;
+	enum iommudirty_event ev;
+	int rc;
+
+	switch (g->cmd) {
+	case IOMMU_DIRTY_CMD_DOMAIN_ADD_NTF: ev = IOMMUDIRTY_EVENT_DOMAIN_ADD; break;
+	case IOMMU_DIRTY_CMD_DOMAIN_DEL_NTF: ev = IOMMUDIRTY_EVENT_DOMAIN_DEL; break;
+	case IOMMU_DIRTY_CMD_DOMAIN_CHANGE_NTF: ev = IOMMUDIRTY_EVENT_DOMAIN_CHANGE; break;
+	default: return 0;
+	}
+	rc = iommudirty_parse_domain(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), &d,
+				     &x->h->scratch);
+	if (rc)
+		return rc;
+	e->count++;
+	return e->fn(ev, &d, e->arg);
+}
+
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg, (void)arg;
+	return NL_OK;
+}
+
+IOMMUDIRTY_API int iommudirty_monitor_dispatch(struct iommudirty *h, iommudirty_event_fn fn,
+					       void *arg)
+{
+	struct event_ctx e = { .fn = fn, .arg = arg };
+	struct xact x = { .h = h, .valid = event_reply, .arg = &e };
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int rc;
+
+	if (!cb)
+		return -ENOMEM;
+	/* Notifications carry no sequence number to check */
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &x);
+	do {
+		rc = nl_recvmsgs(h->sk, cb);
+	} while (rc >= 0 && !x.err && !x.cb_rc);
+	nl_cb_put(cb);
+	if (x.err)
+		return x.err;
+	if (x.cb_rc)
+		return x.cb_rc;
+	if (rc == -NLE_NOMEM)
+		return -ENOBUFS;
+	return rc == -NLE_AGAIN ? e.count : -EIO;
+}
