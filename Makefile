@@ -82,7 +82,7 @@ TOOLS_COMMON := tests/tools/iommufd.c common/opts.c
 TOOLS_HDRS := $(wildcard tests/tools/*.h common/*.h)
 TOOLS := $(B)/tests/mock-owner $(B)/tests/vfio-owner $(B)/tests/dump-loop $(B)/tests/noloss \
 	$(B)/tests/observe $(B)/tests/dirty-bench
-UNIT_TESTS := $(B)/tests/unit/test-opts
+UNIT_TESTS := $(B)/tests/unit/test-opts $(B)/tests/unit/test-lib $(B)/tests/unit/test-cli
 # iommufd_test.h is not exported by headers_install; take it from our tree.
 TOOLS_CPPFLAGS := $(CPPFLAGS_COMMON) -Icommon -I$(KSRC)/drivers/iommu/iommufd
 
@@ -129,6 +129,16 @@ $(NL_TOOLS): $(B)/tests/%: tests/tools/$$(subst -,_,$$*).c $(NL_TOOL_SRCS) $(TOO
 $(B)/tests/unit/test-opts: tests/unit/test_opts.c common/opts.c $(TOOLS_HDRS) tests/unit/tap.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_COMMON) $(WARN) $(CFLAGS) $(SAN) -o $@ $< common/opts.c
+
+# The library and the CLI's pure parts, rebuilt with the sanitizers
+$(B)/tests/unit/test-lib: tests/unit/test_lib.c $(LIB_SRCS) $(LIB_HDRS) tests/unit/tap.h | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CPPFLAGS) $(NL_CFLAGS) $(WARN) $(CFLAGS) $(SAN) -o $@ $< $(LIB_SRCS) $(NL_LIBS)
+
+$(B)/tests/unit/test-cli: tests/unit/test_cli.c cli/json.c cli/print.c $(CLI_HDRS) $(LIB_A) tests/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -Icli -Icommon -Ilib/include $(WARN) $(CFLAGS) $(SAN) -o $@ $< \
+		cli/json.c cli/print.c $(LIB_A) $(NL_LIBS)
 
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done

@@ -122,6 +122,12 @@ run_generated() {
 	else
 		echo "not ok 1 - generated YNL files differ from their spec (scripts/kernel-dev.sh gen)" >"$R/generated.tap"
 	fi
+	# libiommudirty ships the uapi header: it must be the series' own
+	if cmp -s lib/uapi/linux/iommu_dirty.h build/linux/hdr/include/linux/iommu_dirty.h; then
+		echo "ok 2 - lib/uapi/linux/iommu_dirty.h is the header the series exports" >>"$R/generated.tap"
+	else
+		echo "not ok 2 - lib/uapi/linux/iommu_dirty.h differs from the series' (copy it from build/linux/hdr)" >>"$R/generated.tap"
+	fi
 	cat "$R/generated.tap"
 }
 

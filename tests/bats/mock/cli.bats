@@ -1,0 +1,232 @@
+# iommu-dirtyctl against mock domains: every subcommand, JSON validated
+# against cli/schemas, exit status for bad input, privilege refusals, and
+# dumps compared with what the owner helper dirtied.
+
+setup() {
+	load '../../helpers/common-setup'
+	_common_setup
+	load '../../helpers/ynl'
+	PATH="$TOP/tests/helpers:$PATH"
+	MOCK_PAGE=$(( $(getconf PAGESIZE) / 2 ))
+	BASE=$(( 1 << 24 )) # MOCK_APERTURE_START
+	GO=$BATS_TEST_TMPDIR/go
+	DONE=$BATS_TEST_TMPDIR/done
+	LOG=$BATS_TEST_TMPDIR/pages
+}
+
+teardown() {
+	[ -z "${OWNER_PID:-}" ] || kill -TERM "$OWNER_PID" 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+
+# dom: the registry id of the held owner's first domain, through the CLI.
+dom() {
+	iommu-dirtyctl -j show pid "$OWNER_PID" | jq -r .id
+}
+
+wait_done() {
+	for _ in $(seq 600); do [ -e "$DONE" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# logged_iovas: the IOVAs of every page in the owner's pages log, as JSON.
+logged_iovas() {
+	jq -s -c --argjson b "$BASE" --argjson p "$MOCK_PAGE" '[.[].pages[] | $b + . * $p] | unique' "$LOG"
+}
+
+@test "list and show print every domain, as text and as JSON that fits the schema" {
+	start_owner --size 4M --no-enable --hold
+	local id
+	id=$(dom)
+	run -0 iommu-dirtyctl list
+	assert_line --regexp "^ID +OWNER +HWPT +MECHANISM"
+	assert_line --regexp "^$id +$OWNER_PID/mock-owner +[0-9]+ +mock +off +0 +4M +0 +0 +iommufd_mock"
+	run -0 iommu-dirtyctl -j list
+	validate-json list <<<"$output"
+	run -0 iommu-dirtyctl -j show "$id"
+	validate-json show <<<"$output"
+	assert_equal "$(json_get "$output" '[.mapped_bytes, .dirty_alloc, .tracking] | @csv')" "4194304,true,false"
+	run -0 iommu-dirtyctl -p show "$id"
+	validate-json show <<<"$output"
+	assert_line '    "mechanism": "mock",'
+	run -0 iommu-dirtyctl show "$id"
+	assert_line "domain $id"
+	assert_line --regexp "^  mapped +4M in aperture 0x1000000-0x7fffffff, page sizes 2K$"
+	run -0 iommu-dirtyctl --bytes show "$id"
+	assert_line --regexp "^  mapped +4194304 in aperture"
+}
+
+@test "domains are selected by id, by owner pid and by device; ambiguity lists them" {
+	start_owner --domains 2 --size 1M --no-enable --hold
+	local ids dev
+	ids=$(iommu-dirtyctl -j list | jq -c --argjson p "$OWNER_PID" '[.[] | select(.owner_pid == $p) | .id]')
+	dev=$(iommu-dirtyctl -j show "$(jq '.[0]' <<<"$ids")" | jq -r '.dev[0]')
+	run -2 iommu-dirtyctl show pid "$OWNER_PID"
+	assert_output --partial "pid $OWNER_PID matches 2 domains; pick one by id:"
+	assert_line "  $(jq '.[0]' <<<"$ids") (hwpt $(json_get "$READY" '.domains[0].hwpt'))"
+	run -0 iommu-dirtyctl -j show dev "$dev"
+	assert_equal "$(json_get "$output" .id)" "$(jq '.[0]' <<<"$ids")"
+	run -5 iommu-dirtyctl show dev nosuchdev
+	assert_output "iommu-dirtyctl show: no domain matches dev nosuchdev"
+	run -5 iommu-dirtyctl show 999999
+	assert_output "iommu-dirtyctl show: domain 999999: No such file or directory: no such domain"
+	run -2 iommu-dirtyctl show pid x
+	run -2 iommu-dirtyctl show frob
+	assert_output --partial "'frob' is not a domain (ID | pid PID | dev NAME)"
+	run -2 iommu-dirtyctl show
+	assert_output --partial "which domain?"
+}
+
+@test "commands match by unique prefix, and help answers at every level" {
+	run -0 iommu-dirtyctl li
+	assert_line --regexp "^ID +OWNER"
+	run -2 iommu-dirtyctl d
+	assert_output "iommu-dirtyctl: 'd' is ambiguous: devices disable dump"
+	run -2 iommu-dirtyctl frobnicate
+	assert_line "iommu-dirtyctl: unknown command 'frobnicate'"
+	run -0 iommu-dirtyctl help
+	assert_line --regexp "^  dump +read a lease's dirty pages: DOMAIN$"
+	run -0 iommu-dirtyctl dump help
+	assert_line --partial "Usage: iommu-dirtyctl dump [OPTION...] DOMAIN"
+	run -0 iommu-dirtyctl help enable
+	assert_line --partial "Usage: iommu-dirtyctl enable [OPTION...] DOMAIN"
+	run -0 iommu-dirtyctl list --help
+	run -2 iommu-dirtyctl list --frob
+	run -2 iommu-dirtyctl
+}
+
+@test "devices and caps show the mock device's capability" {
+	start_owner --size 1M --no-enable --hold
+	run -0 iommu-dirtyctl -j devices
+	validate-json devices <<<"$output"
+	local dev
+	dev=$(jq -r --argjson p "$OWNER_PID" '.[] | select(.owner_pid == $p) | .name' <<<"$output")
+	run -0 iommu-dirtyctl devices
+	assert_line --regexp "^$dev +[0-9]+ +$OWNER_PID/mock-owner +[0-9]+ +mock +yes +mock$"
+	run -0 iommu-dirtyctl caps "$dev"
+	assert_output "$dev: mock IOMMU, dirty tracking supported (mock)"
+	run -0 iommu-dirtyctl -j caps "$dev"
+	validate-json caps <<<"$output"
+	run -0 iommu-dirtyctl -j caps pid "$OWNER_PID"
+	validate-json caps <<<"$output"
+	assert_equal "$(json_get "$output" '.devices[0].name')" "$dev"
+	run -0 iommu-dirtyctl -j caps
+	validate-json caps <<<"$output"
+	run -5 iommu-dirtyctl caps nosuchdev
+}
+
+@test "a runbook enables a lease, dumps what the owner dirtied, and disables it" {
+	start_owner --size 4M --random 100 --rounds 3 --go "$GO" --done "$DONE" --pages-log "$LOG" --hold
+	local id
+	id=$(dom)
+	run -0 iommu-dirtyctl -j enable "$id" --name migrate --lease 10m
+	validate-json enable <<<"$output"
+	assert_equal "$(json_get "$output" '.observer[0].name')" migrate
+	touch "$GO"
+	wait_done
+	run -0 iommu-dirtyctl -j dump "$id" --name migrate --no-clear
+	validate-json dump <<<"$output"
+	assert_equal "$(json_get "$output" '[.extents[] | range(.iova; .iova + .pages * '"$MOCK_PAGE"'; '"$MOCK_PAGE"')]')" \
+		"$(logged_iovas | jq .)"
+	run -0 iommu-dirtyctl -j dump "$id" --name migrate --format hex --no-clear
+	validate-json dump <<<"$output"
+	local raw=$BATS_TEST_TMPDIR/raw
+	iommu-dirtyctl dump "$id" --name migrate --format raw --iova 16M --length 4M --no-clear >"$raw"
+	assert_equal "$(stat -c %s "$raw")" $(( 4 * 1024 * 1024 / MOCK_PAGE / 8 ))
+	# bit n of the window's bitmap is the page at 16M + n * page
+	assert_equal "$(python3 -c 'import sys; b = open(sys.argv[1], "rb").read()
+print([16777216 + i * int(sys.argv[2]) for i in range(len(b) * 8) if b[i // 8] >> (i % 8) & 1])' "$raw" "$MOCK_PAGE" | tr -d ' ')" \
+		"$(logged_iovas)"
+	local runs
+	runs=$(iommu-dirtyctl -j dump "$id" --name migrate --no-clear | jq .runs)
+	run -0 iommu-dirtyctl dump "$id" --name migrate
+	assert_line "$(logged_iovas | jq length) dirty pages in $runs runs"
+	run -0 iommu-dirtyctl dump "$id" --name migrate
+	assert_output "0 dirty pages in 0 runs"
+	run -0 iommu-dirtyctl -j disable "$id" --name migrate
+	validate-json disable <<<"$output"
+	assert_equal "$(json_get "$output" '.observer | length')" 0
+	run -5 iommu-dirtyctl dump "$id" --name migrate
+	assert_output --partial "no lease of that name on the domain"
+}
+
+@test "bad input is refused with exit status 2 before it reaches the kernel" {
+	start_owner --size 1M --no-enable --hold
+	local id
+	id=$(dom)
+	run -2 iommu-dirtyctl dump "$id" --page-size 3K
+	assert_output --partial "--page-size: '3K' is not a power of two"
+	run -2 iommu-dirtyctl dump "$id" --page-size 1K
+	assert_output --partial "page size 1024 is not supported: the domain's smallest page is $MOCK_PAGE"
+	run -2 iommu-dirtyctl dump "$id" --iova 0 --length 8G
+	assert_output --partial "the window ends past the domain (its last IOVA is 0x7fffffff)"
+	run -2 iommu-dirtyctl dump "$id" --iova 16M
+	assert_output --partial "--iova needs --length"
+	run -2 iommu-dirtyctl dump "$id" --iova 16M --length 1K
+	assert_output --partial "the window must start and end on $MOCK_PAGE-byte pages"
+	run -2 iommu-dirtyctl dump "$id" --length 12Q
+	run -2 iommu-dirtyctl dump "$id" --format pdf
+	run -2 iommu-dirtyctl dump "$id" --format raw
+	assert_output --partial "--format raw needs a window"
+	run -2 iommu-dirtyctl enable "$id" --lease 8d
+	run -2 iommu-dirtyctl enable "$id" --lease 0
+	run -2 iommu-dirtyctl enable "$id" --name ""
+	run -2 iommu-dirtyctl enable "$id" --name 0123456789012345678901234567890123
+	run -2 iommu-dirtyctl watch "$id" --interval 0
+	run -2 iommu-dirtyctl list extra
+	# The kernel saw none of it: no observer ever started
+	assert_equal "$(iommu-dirtyctl -j show "$id" | jq .observer_reads)" 0
+	run -5 iommu-dirtyctl disable "$id" --name never-started
+}
+
+@test "a domain allocated without dirty tracking cannot be observed" {
+	start_owner --size 1M --no-dirty-alloc --no-enable --hold
+	run -1 iommu-dirtyctl enable "$(dom)"
+	assert_output --partial "Operation not supported: domain was not allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING"
+}
+
+@test "watch counts the pages dirtied in its intervals" {
+	start_owner --size 4M --random 300 --rounds 1 --go "$GO" --done "$DONE" --pages-log "$LOG" --hold
+	local id out=$BATS_TEST_TMPDIR/watch
+	id=$(dom)
+	iommu-dirtyctl -j watch "$id" --interval 2 --count 2 >"$out" &
+	local w=$!
+	for _ in $(seq 300); do
+		[ "$(iommu-dirtyctl -j show "$id" | jq '.observer | length')" = 1 ] && break
+		sleep 0.1
+	done
+	touch "$GO"
+	wait "$w"
+	validate-json watch --lines <"$out"
+	assert_equal "$(jq -s 'map(.dirty_pages) | add' "$out")" "$(logged_iovas | jq length)"
+	# watch's observer was bound to its socket: gone with the process
+	assert_equal "$(iommu-dirtyctl -j show "$id" | jq '.observer | length')" 0
+}
+
+@test "monitor prints one JSON object per notification" {
+	start_owner --size 1M --no-enable --hold
+	local id out=$BATS_TEST_TMPDIR/mon
+	id=$(dom)
+	iommu-dirtyctl -j monitor --count 3 >"$out" &
+	local m=$!
+	wait_monitor_listener
+	iommu-dirtyctl enable "$id" --name a >/dev/null
+	iommu-dirtyctl disable "$id" --name a >/dev/null
+	iommu-dirtyctl enable "$id" --name b >/dev/null
+	wait "$m"
+	validate-json monitor --lines <"$out"
+	assert_equal "$(jq -s -c 'map(.event)' "$out")" '["domain-change","domain-change","domain-change"]'
+	assert_equal "$(jq -s -c 'map([.domain.id, .domain.consumers])' "$out")" "[[$id,1],[$id,0],[$id,1]]"
+}
+
+@test "without CAP_NET_ADMIN or CAP_SYS_ADMIN the CLI says which is missing, exit 4" {
+	start_owner --size 1M --no-enable --hold
+	local id
+	id=$(dom)
+	run -4 setpriv --bounding-set -net_admin iommu-dirtyctl list
+	assert_line "iommu-dirtyctl list: this process lacks CAP_NET_ADMIN, which list needs."
+	run -4 setpriv --bounding-set -sys_admin iommu-dirtyctl dump "$id"
+	assert_line --partial "iommu-dirtyctl dump: this process lacks CAP_SYS_ADMIN, which dump needs"
+	run -4 setpriv --bounding-set -sys_admin iommu-dirtyctl enable "$id"
+	run -0 setpriv --bounding-set -sys_admin iommu-dirtyctl show "$id"
+}

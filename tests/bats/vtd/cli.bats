@@ -1,0 +1,44 @@
+# iommu-dirtyctl on a real vendor driver: QEMU's VT-d with the e1000 on
+# vfio-pci (guest booted with --iommu intel).
+
+setup_file() {
+	load '../../helpers/common-setup'
+	_common_setup
+	vfio-owner --bind >/dev/null
+}
+
+setup() {
+	load '../../helpers/common-setup'
+	_common_setup
+	PATH="$TOP/tests/helpers:$PATH"
+	local out=$BATS_TEST_TMPDIR/vfio.json
+	vfio-owner --json --hold >"$out" &
+	OWNER_PID=$!
+	for _ in $(seq 300); do [ -s "$out" ] && break; sleep 0.1; done
+}
+
+teardown() {
+	kill -TERM "$OWNER_PID" 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+
+@test "devices and caps show the e1000 behind VT-d without second-stage dirty bits" {
+	run -0 iommu-dirtyctl -j devices
+	validate-json devices <<<"$output"
+	run -0 iommu-dirtyctl devices
+	assert_line --regexp "^0000:00:05.0 +[0-9]+ +$OWNER_PID/vfio-owner +[0-9]+ +intel-vtd +no +none$"
+	run -0 iommu-dirtyctl caps 0000:00:05.0
+	assert_line "0000:00:05.0: intel-vtd IOMMU, dirty tracking not supported"
+	assert_line --regexp "^  VT-d ecap.SLADS 0 \(second-stage accessed/dirty bits\), ecap.SMTS 1 \(scalable mode\); cap 0x[0-9a-f]+ ecap 0x[0-9a-f]+$"
+	run -0 iommu-dirtyctl -j caps dev 0000:00:05.0
+	validate-json caps <<<"$output"
+	assert_equal "$(json_get "$output" '.domain.mechanism')" none
+}
+
+@test "the VMM's domain lists with its device and cannot be observed" {
+	run -0 iommu-dirtyctl -j show dev 0000:00:05.0
+	validate-json show <<<"$output"
+	assert_equal "$(json_get "$output" '[.owner_pid, .dirty_alloc, .tracking] | @csv')" "$OWNER_PID,false,false"
+	run -1 iommu-dirtyctl enable dev 0000:00:05.0
+	assert_output --partial "domain was not allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING"
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the CLI's JSON writer and size formatting; ASan/UBSan. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../cli/cli.h"
+#include "tap.h"
+
+/* Run @fn on a writer into memory; returns the text (free it). */
+static char *capture(bool pretty, void (*fn)(struct json *j))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	json_init(&j, f, pretty);
+	fn(&j);
+	fclose(f);
+	return buf;
+}
+
+static void nested(struct json *j)
+{
+	json_obj_open(j, NULL);
+	json_str(j, "s", "a\"b\\c\n\x01");
+	json_u64(j, "big", UINT64_MAX);
+	json_i64(j, "neg", -5);
+	json_bool(j, "t", true);
+	json_arr_open(j, "empty");
+	json_arr_close(j);
+	json_arr_open(j, "list");
+	json_u64(j, NULL, 1);
+	json_obj_open(j, NULL);
+	json_null(j, "n");
+	json_obj_close(j);
+	json_arr_close(j);
+	json_obj_close(j);
+	json_end(j);
+}
+
+static void pretty_small(struct json *j)
+{
+	json_obj_open(j, NULL);
+	json_u64(j, "a", 1);
+	json_arr_open(j, "b");
+	json_arr_close(j);
+	json_obj_close(j);
+	json_end(j);
+}
+
+static void test_json(void)
+{
+	char *s = capture(false, nested);
+
+	TAP_OK(!strcmp(s, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"big\":18446744073709551615,"
+		       "\"neg\":-5,\"t\":true,\"empty\":[],\"list\":[1,{\"n\":null}]}\n"),
+	       "compact JSON with escapes and nesting");
+	free(s);
+	s = capture(true, pretty_small);
+	TAP_OK(!strcmp(s, "{\n    \"a\": 1,\n    \"b\": []\n}\n"), "pretty JSON");
+	free(s);
+}
+
+static void test_size(void)
+{
+	struct cli human = { .bytes = false }, exact = { .bytes = true };
+	char buf[32];
+
+	cli_size(&human, buf, sizeof(buf), 1023);
+	TAP_OK(!strcmp(buf, "1023"), "1023 bytes stay bytes");
+	cli_size(&human, buf, sizeof(buf), 4096);
+	TAP_OK(!strcmp(buf, "4K"), "4096 is 4K");
+	cli_size(&human, buf, sizeof(buf), 1536ULL << 20);
+	TAP_OK(!strcmp(buf, "1.5G"), "1.5 GiB is 1.5G (%s)", buf);
+	cli_size(&human, buf, sizeof(buf), 1792ULL << 20);
+	TAP_OK(!strcmp(buf, "1.8G"), "1.75 GiB rounds to 1.8G (%s)", buf);
+	cli_size(&human, buf, sizeof(buf), UINT64_MAX);
+	TAP_OK(!strcmp(buf, "16E"), "the largest size is 16E (%s)", buf);
+	cli_size(&exact, buf, sizeof(buf), 4096);
+	TAP_OK(!strcmp(buf, "4096"), "--bytes prints exact bytes");
+}
+
+int main(void)
+{
+	test_json();
+	test_size();
+	return tap_done();
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of libiommudirty's parsing and names, on messages built on
+ * the host with libnl; run under ASan/UBSan.
+ */
+#include <errno.h>
+#include <string.h>
+#include <linux/iommu_dirty.h>
+#include <netlink/msg.h>
+
+#include "../../lib/internal.h"
+#include "tap.h"
+
+static struct nl_msg *domain_msg(bool with_id)
+{
+	struct nl_msg *m = nlmsg_alloc();
+	struct nlattr *o;
+
+	if (with_id)
+		nla_put_u64(m, IOMMU_DIRTY_A_DOMAIN_ID, 7);
+	nla_put_u32(m, IOMMU_DIRTY_A_DOMAIN_OWNER_PID, 1234);
+	nla_put_string(m, IOMMU_DIRTY_A_DOMAIN_OWNER_COMM, "qemu-kvm");
+	nla_put_string(m, IOMMU_DIRTY_A_DOMAIN_DEV, "0000:00:05.0");
+	nla_put_string(m, IOMMU_DIRTY_A_DOMAIN_DEV, "0000:00:06.0");
+	/* NLA_UINT in 4 bytes, as the kernel sends small values */
+	nla_put_u32(m, IOMMU_DIRTY_A_DOMAIN_MAPPED_BYTES, 4096);
+	nla_put_u64(m, IOMMU_DIRTY_A_DOMAIN_DIRTY_PAGES, 1ULL << 40);
+	nla_put_u8(m, IOMMU_DIRTY_A_DOMAIN_TRACKING, 1);
+	nla_put_u32(m, IOMMU_DIRTY_A_DOMAIN_MECHANISM, IOMMU_DIRTY_MECHANISM_INTEL_SSADS);
+	for (int i = 0; i < 10; i++) {
+		o = nla_nest_start(m, IOMMU_DIRTY_A_DOMAIN_OBSERVER);
+		if (i % 2)
+			nla_put_string(m, IOMMU_DIRTY_A_OBSERVER_NAME, "runbook");
+		nla_put_u32(m, IOMMU_DIRTY_A_OBSERVER_PID, 100 + i);
+		nla_put_string(m, IOMMU_DIRTY_A_OBSERVER_COMM, "iommu-dirtyctl");
+		nla_put_u8(m, IOMMU_DIRTY_A_OBSERVER_OVERFLOW, i == 3);
+		nla_nest_end(m, o);
+	}
+	return m;
+}
+
+static void test_domain(void)
+{
+	struct iommudirty_scratch s = { 0 };
+	struct iommudirty_domain d;
+	struct nl_msg *m = domain_msg(true);
+	int rc = iommudirty_parse_domain(nlmsg_attrdata(nlmsg_hdr(m), 0),
+					 nlmsg_attrlen(nlmsg_hdr(m), 0), &d, &s);
+
+	TAP_OK(rc == 0, "a domain parses");
+	TAP_OK(d.id == 7 && d.owner_pid == 1234 && !strcmp(d.owner_comm, "qemu-kvm"),
+	       "id, owner pid and comm");
+	TAP_OK(d.n_devs == 2 && !strcmp(d.devs[1], "0000:00:06.0"), "both devices, in order");
+	TAP_OK(d.mapped_bytes == 4096 && d.dirty_pages == 1ULL << 40,
+	       "uint attributes of 4 and 8 bytes");
+	TAP_OK(d.tracking && !d.owner_tracking && !d.last_harvest_ns, "absent flags are 0");
+	TAP_OK(d.n_observers == 10 && !d.observers[0].name &&
+	       !strcmp(d.observers[9].name, "runbook") && d.observers[3].overflow &&
+	       d.observers[9].pid == 109, "ten observers, growing the scratch arrays");
+	nlmsg_free(m);
+
+	m = domain_msg(false);
+	rc = iommudirty_parse_domain(nlmsg_attrdata(nlmsg_hdr(m), 0),
+				     nlmsg_attrlen(nlmsg_hdr(m), 0), &d, &s);
+	TAP_OK(rc == -EINVAL, "a domain without an id is refused");
+	nlmsg_free(m);
+
+	/* A string attribute without its NUL must not be read past its end */
+	m = nlmsg_alloc();
+	nla_put_u64(m, IOMMU_DIRTY_A_DOMAIN_ID, 1);
+	nla_put(m, IOMMU_DIRTY_A_DOMAIN_OWNER_COMM, 4, "qemu");
+	rc = iommudirty_parse_domain(nlmsg_attrdata(nlmsg_hdr(m), 0),
+				     nlmsg_attrlen(nlmsg_hdr(m), 0), &d, &s);
+	TAP_OK(rc == -EINVAL, "an unterminated string is refused");
+	nlmsg_free(m);
+	iommudirty_scratch_free(&s);
+}
+
+static void test_dev(void)
+{
+	struct nl_msg *m = nlmsg_alloc();
+	struct iommudirty_dev dev;
+	int rc;
+
+	nla_put_string(m, IOMMU_DIRTY_A_DEV_NAME, "0000:00:05.0");
+	nla_put_u64(m, IOMMU_DIRTY_A_DEV_VTD_CAP, 0xd2008c40660462ULL);
+	nla_put_u64(m, IOMMU_DIRTY_A_DEV_VTD_ECAP, 0xf02f1aULL);
+	nla_put_u8(m, IOMMU_DIRTY_A_DEV_VTD_SMTS, 1);
+	nla_put_u8(m, IOMMU_DIRTY_A_DEV_DIRTY_CAP, 0);
+	rc = iommudirty_parse_dev(nlmsg_attrdata(nlmsg_hdr(m), 0), nlmsg_attrlen(nlmsg_hdr(m), 0),
+				  &dev);
+	TAP_OK(rc == 0 && !strcmp(dev.name, "0000:00:05.0"), "a device parses");
+	TAP_OK(dev.has_vtd && !dev.has_amd && !dev.has_smmu && dev.vtd_smts && !dev.vtd_slads &&
+	       dev.vtd_cap == 0xd2008c40660462ULL, "only the VT-d group is present");
+	TAP_OK(!dev.dirty_cap && !dev.domain_id && !*dev.owner_comm, "absent values are 0 or \"\"");
+	nlmsg_free(m);
+}
+
+static void test_names(void)
+{
+	TAP_OK(!strcmp(iommudirty_mechanism_name(IOMMU_DIRTY_MECHANISM_ARM_SMMUV3_HTTU),
+		       "arm-smmuv3-httu"), "mechanism names are the spec's");
+	TAP_OK(!strcmp(iommudirty_mechanism_name(99), "?"), "an unknown mechanism is ?");
+	TAP_OK(!strcmp(iommudirty_iommu_type_name(IOMMU_DIRTY_IOMMU_TYPE_AMD), "amd"),
+	       "iommu type names are the spec's");
+	TAP_OK(!strcmp(iommudirty_event_name(IOMMUDIRTY_EVENT_DOMAIN_DEL), "domain-del"),
+	       "event names");
+	TAP_OK(!strcmp(iommudirty_event_name((enum iommudirty_event)0), "?"), "event 0 is ?");
+}
+
+int main(void)
+{
+	test_domain();
+	test_dev();
+	test_names();
+	return tap_done();
+}
