@@ -7,7 +7,7 @@
 #   make demo      boot the VM, run an owner workload, show it as an operator
 #   make shell     interactive VM with a workload running
 #   make soak      long no-loss run on the debug kernel
-#   make bench     harvest throughput of the raw ioctl
+#   make bench     bitmap-get against the ioctl, observer cost, bytes on the wire
 #   make install   PREFIX=/usr/local DESTDIR=
 #   make clean     remove build/ except the unpacked kernel and its objects
 #   make distclean remove build/
@@ -135,10 +135,11 @@ $(B)/tests/unit/test-lib: tests/unit/test_lib.c $(LIB_SRCS) $(LIB_HDRS) tests/un
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CPPFLAGS) $(NL_CFLAGS) $(WARN) $(CFLAGS) $(SAN) -o $@ $< $(LIB_SRCS) $(NL_LIBS)
 
-$(B)/tests/unit/test-cli: tests/unit/test_cli.c cli/json.c cli/print.c $(CLI_HDRS) $(LIB_A) tests/unit/tap.h
+CLI_UNIT_SRCS := cli/json.c cli/print.c cli/status.c
+$(B)/tests/unit/test-cli: tests/unit/test_cli.c $(CLI_UNIT_SRCS) $(CLI_HDRS) $(LIB_A) tests/unit/tap.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE -Icli -Icommon -Ilib/include $(WARN) $(CFLAGS) $(SAN) -o $@ $< \
-		cli/json.c cli/print.c $(LIB_A) $(NL_LIBS)
+		$(CLI_UNIT_SRCS) $(LIB_A) $(NL_LIBS)
 
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done

@@ -64,6 +64,9 @@ error_t cli_collect(int key, char *arg, struct argp_state *state);
 int cli_domain_args(struct cli *c, const struct argp *argp, int argc, char **argv,
 		    struct cli_args *a, bool sys_admin, uint64_t *id);
 
+/* The exit status for a negative errno (0 for 0). */
+int cli_exit_for(int rc);
+
 /* Say which capability is missing before trying; EXIT_PERM if one is. */
 int cli_need_caps(struct cli *c, bool sys_admin);
 /* Open the family; EXIT_NO_FAMILY with advice when the kernel lacks it. */

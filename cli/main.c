@@ -97,17 +97,6 @@ int cli_usage(struct cli *c, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* What an errno from the kernel means for the exit status. */
-static int exit_for(int rc)
-{
-	switch (-rc) {
-	case EPERM: case EACCES: return EXIT_PERM;
-	case ENOENT: case ENODEV: return EXIT_NO_ENTRY;
-	case EINVAL: case ERANGE: return EXIT_USAGE;
-	default: return EXIT_FAILED;
-	}
-}
-
 int cli_fail(struct cli *c, int rc, const char *fmt, ...)
 {
 	const char *msg = c->h ? iommudirty_errmsg(c->h) : "";
@@ -117,7 +106,7 @@ int cli_fail(struct cli *c, int rc, const char *fmt, ...)
 	vsay(c, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, ": %s%s%s\n", strerror(-rc), *msg ? ": " : "", msg);
-	return exit_for(rc);
+	return cli_exit_for(rc);
 }
 
 int cli_need_caps(struct cli *c, bool sys_admin)

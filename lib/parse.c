@@ -50,6 +50,12 @@ static const char *get_str(const struct nlattr *a)
 	return nla_data(a);
 }
 
+/* An optional string: "" when absent, NULL when malformed. */
+static const char *opt_str(struct nlattr **tb, int type)
+{
+	return tb[type] ? get_str(tb[type]) : "";
+}
+
 static uint64_t opt_uint(struct nlattr **tb, int type)
 {
 	return tb[type] ? iommudirty_get_uint(tb[type]) : 0;
@@ -73,7 +79,7 @@ static int parse_observer(struct nlattr *nest, struct iommudirty_observer *o)
 		return -EINVAL;
 	memset(o, 0, sizeof(*o));
 	o->name = tb[IOMMU_DIRTY_A_OBSERVER_NAME] ? get_str(tb[IOMMU_DIRTY_A_OBSERVER_NAME]) : NULL;
-	o->comm = tb[IOMMU_DIRTY_A_OBSERVER_COMM] ? get_str(tb[IOMMU_DIRTY_A_OBSERVER_COMM]) : "";
+	o->comm = opt_str(tb, IOMMU_DIRTY_A_OBSERVER_COMM);
 	if (!o->comm)
 		return -EINVAL;
 	o->pid = opt_u32(tb, IOMMU_DIRTY_A_OBSERVER_PID);
@@ -128,8 +134,7 @@ int iommudirty_parse_domain(struct nlattr *head, int len, struct iommudirty_doma
 	    !tb[IOMMU_DIRTY_A_DOMAIN_ID])
 		return -EINVAL;
 	d->id = iommudirty_get_uint(tb[IOMMU_DIRTY_A_DOMAIN_ID]);
-	d->owner_comm = tb[IOMMU_DIRTY_A_DOMAIN_OWNER_COMM] ?
-			get_str(tb[IOMMU_DIRTY_A_DOMAIN_OWNER_COMM]) : "";
+	d->owner_comm = opt_str(tb, IOMMU_DIRTY_A_DOMAIN_OWNER_COMM);
 	if (!d->owner_comm)
 		return -EINVAL;
 	d->owner_pid = opt_u32(tb, IOMMU_DIRTY_A_DOMAIN_OWNER_PID);
@@ -160,8 +165,7 @@ int iommudirty_parse_dev(struct nlattr *head, int len, struct iommudirty_dev *de
 	if (nla_parse(tb, IOMMU_DIRTY_A_DEV_MAX, head, len, NULL) || !tb[IOMMU_DIRTY_A_DEV_NAME])
 		return -EINVAL;
 	dev->name = get_str(tb[IOMMU_DIRTY_A_DEV_NAME]);
-	dev->owner_comm = tb[IOMMU_DIRTY_A_DEV_OWNER_COMM] ?
-			  get_str(tb[IOMMU_DIRTY_A_DEV_OWNER_COMM]) : "";
+	dev->owner_comm = opt_str(tb, IOMMU_DIRTY_A_DEV_OWNER_COMM);
 	if (!dev->name || !dev->owner_comm)
 		return -EINVAL;
 	dev->dev_id = opt_u32(tb, IOMMU_DIRTY_A_DEV_DEV_ID);

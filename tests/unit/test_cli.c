@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the CLI's JSON writer and size formatting; ASan/UBSan. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,9 +83,23 @@ static void test_size(void)
 	TAP_OK(!strcmp(buf, "4096"), "--bytes prints exact bytes");
 }
 
+static void test_exit_status(void)
+{
+	TAP_OK(cli_exit_for(0) == EXIT_OK, "0 is success");
+	TAP_OK(cli_exit_for(-EPERM) == EXIT_PERM && cli_exit_for(-EACCES) == EXIT_PERM,
+	       "EPERM and EACCES are permission denied (4)");
+	TAP_OK(cli_exit_for(-ENOENT) == EXIT_NO_ENTRY && cli_exit_for(-ENODEV) == EXIT_NO_ENTRY,
+	       "ENOENT and ENODEV are no such domain or device (5)");
+	TAP_OK(cli_exit_for(-EINVAL) == EXIT_USAGE && cli_exit_for(-ERANGE) == EXIT_USAGE,
+	       "EINVAL and ERANGE are bad input (2)");
+	TAP_OK(cli_exit_for(-EOPNOTSUPP) == EXIT_FAILED && cli_exit_for(-ENOSPC) == EXIT_FAILED &&
+	       cli_exit_for(-EIO) == EXIT_FAILED, "anything else is a failed operation (1)");
+}
+
 int main(void)
 {
 	test_json();
+	test_exit_status();
 	test_size();
 	return tap_done();
 }

@@ -7,11 +7,8 @@ setup() {
 	_common_setup
 	load '../../helpers/ynl'
 	PATH="$TOP/tests/helpers:$PATH"
-	MOCK_PAGE=$(( $(getconf PAGESIZE) / 2 ))
-	BASE=$(( 1 << 24 )) # MOCK_APERTURE_START
-	GO=$BATS_TEST_TMPDIR/go
-	DONE=$BATS_TEST_TMPDIR/done
-	LOG=$BATS_TEST_TMPDIR/pages
+	load '../../helpers/mock'
+	mock_setup
 }
 
 teardown() {
@@ -22,16 +19,6 @@ teardown() {
 # dom: the registry id of the held owner's first domain, through the CLI.
 dom() {
 	iommu-dirtyctl -j show pid "$OWNER_PID" | jq -r .id
-}
-
-wait_done() {
-	for _ in $(seq 600); do [ -e "$DONE" ] && return 0; sleep 0.1; done
-	return 1
-}
-
-# logged_iovas: the IOVAs of every page in the owner's pages log, as JSON.
-logged_iovas() {
-	jq -s -c --argjson b "$BASE" --argjson p "$MOCK_PAGE" '[.[].pages[] | $b + . * $p] | unique' "$LOG"
 }
 
 @test "list and show print every domain, as text and as JSON that fits the schema" {
@@ -229,4 +216,20 @@ print([16777216 + i * int(sys.argv[2]) for i in range(len(b) * 8) if b[i // 8] >
 	assert_line --partial "iommu-dirtyctl dump: this process lacks CAP_SYS_ADMIN, which dump needs"
 	run -4 setpriv --bounding-set -sys_admin iommu-dirtyctl enable "$id"
 	run -0 setpriv --bounding-set -sys_admin iommu-dirtyctl show "$id"
+}
+
+@test "bash completion offers the live domain ids and devices" {
+	start_owner --size 1M --no-enable --hold
+	local id dev
+	id=$(dom)
+	dev=$(iommu-dirtyctl -j show "$id" | jq -r '.dev[0]')
+	source "$TOP/completions/iommu-dirtyctl"
+	COMP_WORDS=(iommu-dirtyctl show "")
+	COMP_CWORD=2
+	_iommu_dirtyctl
+	[[ " ${COMPREPLY[*]} " == *" $id "* ]]
+	COMP_WORDS=(iommu-dirtyctl caps dev "")
+	COMP_CWORD=3
+	_iommu_dirtyctl
+	[[ " ${COMPREPLY[*]} " == *" $dev "* ]]
 }

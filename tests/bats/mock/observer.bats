@@ -8,11 +8,8 @@ setup() {
 	load '../../helpers/common-setup'
 	_common_setup
 	load '../../helpers/ynl'
-	MOCK_PAGE=$(( $(getconf PAGESIZE) / 2 ))
-	BASE=$(( 1 << 24 )) # MOCK_APERTURE_START
-	GO=$BATS_TEST_TMPDIR/go
-	DONE=$BATS_TEST_TMPDIR/done
-	LOG=$BATS_TEST_TMPDIR/pages
+	load '../../helpers/mock'
+	mock_setup
 }
 
 teardown() {
@@ -26,19 +23,9 @@ owner_domain() {
 	observe find "$OWNER_PID" "$(json_get "$READY" '.domains[0].hwpt')"
 }
 
-# logged_iovas: the IOVAs of every page in the owner's pages log, as JSON.
-logged_iovas() {
-	jq -s -c --argjson b "$BASE" --argjson p "$MOCK_PAGE" '[.[].pages[] | $b + . * $p] | unique' "$LOG"
-}
-
 # read_iovas LINE: the dirty pages of one `observe` read line, as JSON.
 read_iovas() {
 	jq -c '.dirty | unique' <<<"$1"
-}
-
-wait_done() {
-	for _ in $(seq 600); do [ -e "$DONE" ] && return 0; sleep 0.1; done
-	return 1
 }
 
 @test "a socket-bound observer beside a tracking owner gets every page; the owner loses none" {

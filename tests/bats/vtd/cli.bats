@@ -4,17 +4,16 @@
 setup_file() {
 	load '../../helpers/common-setup'
 	_common_setup
-	vfio-owner --bind >/dev/null
+	load '../../helpers/vfio'
+	bind_e1000
 }
 
 setup() {
 	load '../../helpers/common-setup'
 	_common_setup
+	load '../../helpers/vfio'
 	PATH="$TOP/tests/helpers:$PATH"
-	local out=$BATS_TEST_TMPDIR/vfio.json
-	vfio-owner --json --hold >"$out" &
-	OWNER_PID=$!
-	for _ in $(seq 300); do [ -s "$out" ] && break; sleep 0.1; done
+	start_vfio_owner
 }
 
 teardown() {

@@ -4,12 +4,14 @@
 setup_file() {
 	load '../../helpers/common-setup'
 	_common_setup
-	vfio-owner --bind >/dev/null
+	load '../../helpers/vfio'
+	bind_e1000
 }
 
 setup() {
 	load '../../helpers/common-setup'
 	_common_setup
+	load '../../helpers/vfio'
 }
 
 @test "the e1000 is bound to vfio-pci and has an iommufd cdev" {
@@ -40,15 +42,6 @@ setup() {
 	run -3 --separate-stderr mock-owner
 	assert_output ""
 	assert_equal "$stderr" "mock-owner: IOMMU_TEST_OP_MOCK_DOMAIN (is the Intel IOMMU on? mock domains need --iommu none): Invalid argument"
-}
-
-# start_vfio_owner: vfio-owner holding its domain; sets OWNER_PID, OWNER (JSON).
-start_vfio_owner() {
-	local out=$BATS_TEST_TMPDIR/vfio.json
-	vfio-owner --json --hold >"$out" &
-	OWNER_PID=$!
-	for _ in $(seq 300); do [ -s "$out" ] && break; sleep 0.1; done
-	OWNER=$(cat "$out")
 }
 
 @test "iommu-dirty shows the e1000's VT-d domain, owned by the VMM, without dirty tracking" {

@@ -1,0 +1,53 @@
+# Man pages render cleanly and the bash completion offers what the CLI takes.
+
+setup() {
+	load '../../helpers/common-setup'
+	_common_setup
+}
+
+@test "every man page renders without a groff warning" {
+	local page
+	for page in "$TOP"/man/*.[1-8]; do
+		run -0 groff -man -ww -z "$page"
+		assert_output ""
+	done
+	[ -f "$TOP/man/iommu-dirtyctl.8" ] && [ -f "$TOP/man/libiommudirty.3" ] && [ -f "$TOP/man/iommu-dirty.7" ]
+}
+
+@test "the man page's exit status table is the CLI's" {
+	local status
+	for status in 0 1 2 3 4 5 6; do
+		grep -q "EXIT_[A-Z_]* = $status," "$TOP/cli/cli.h"
+		sed -n '/^\.SH EXIT STATUS/,/^\.SH/p' "$TOP/man/iommu-dirtyctl.8" | grep -qx "\.B $status"
+	done
+}
+
+# complete WORDS...: what the completion offers for the last word.
+complete_words() {
+	# shellcheck disable=SC1091
+	source "$TOP/completions/iommu-dirtyctl"
+	COMP_WORDS=("$@")
+	COMP_CWORD=$(( $# - 1 ))
+	COMPREPLY=()
+	_iommu_dirtyctl
+	printf '%s\n' "${COMPREPLY[@]}"
+}
+
+@test "bash completion offers subcommands, their options and format names" {
+	# No kernel family on the host: the live-id helpers yield nothing
+	PATH="$BATS_TEST_TMPDIR:$PATH"
+	run complete_words iommu-dirtyctl d
+	assert_output "$(printf 'devices\ndisable\ndump')"
+	run complete_words iommu-dirtyctl -j ""
+	assert_line list
+	assert_line monitor
+	run complete_words iommu-dirtyctl dump 3 --f
+	assert_output --partial -- "--format"
+	run complete_words iommu-dirtyctl dump 3 --format ""
+	assert_output "$(printf 'extents\nhex\nraw')"
+	run complete_words iommu-dirtyctl du 3 --no
+	assert_output -- "--no-clear"
+	run complete_words iommu-dirtyctl show ""
+	assert_line pid
+	assert_line dev
+}
