@@ -15,7 +15,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_FAILED = 1,	/* the operation failed */
 	EXIT_USAGE = 2,		/* bad usage or bad input */
-	EXIT_NO_CONVERGE = 3,	/* reserved for `rate`: does not converge */
+	EXIT_NO_CONVERGE = 3,	/* rate --bandwidth: the migration does not converge */
 	EXIT_PERM = 4,		/* permission denied */
 	EXIT_NO_ENTRY = 5,	/* no such domain or device */
 	EXIT_NO_FAMILY = 6,	/* the kernel lacks the iommu-dirty family */
@@ -98,6 +98,8 @@ int cmd_disable(struct cli *c, int argc, char **argv);
 int cmd_dump(struct cli *c, int argc, char **argv);
 int cmd_watch(struct cli *c, int argc, char **argv);
 int cmd_monitor(struct cli *c, int argc, char **argv);
+int cmd_rate(struct cli *c, int argc, char **argv);
+int cmd_stats(struct cli *c, int argc, char **argv);
 
 /* Default lease of enable/disable/dump */
 #define CLI_DEFAULT_LEASE_NAME "iommu-dirtyctl"

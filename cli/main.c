@@ -271,6 +271,8 @@ static const struct command commands[] = {
 	{ "dump", cmd_dump, "read a lease's dirty pages: DOMAIN" },
 	{ "watch", cmd_watch, "dirty pages per interval while it runs: DOMAIN" },
 	{ "monitor", cmd_monitor, "print notifications as they arrive" },
+	{ "rate", cmd_rate, "DMA dirty rate, working set, migration estimate: DOMAIN" },
+	{ "stats", cmd_stats, "every domain's metrics in the Prometheus format" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -343,7 +345,8 @@ int main(int argc, char **argv)
 	static const struct argp top = {
 		NULL, top_opt, "COMMAND [ARGS...]",
 		"See and observe IOMMU dirty tracking (iommu-dirty netlink family).\v"
-		"Commands: list, show, devices, caps, enable, disable, dump, watch, monitor; "
+		"Commands: list, show, devices, caps, enable, disable, dump, watch, monitor, "
+		"rate, stats; "
 		"'" PROG " help' describes them.",
 		children, NULL, NULL
 	};

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <strings.h>
 
 /* A leading unsigned number (decimal or 0x-hex); *end is what follows it. */
 static int parse_leading(const char *s, unsigned long long *v, char **end)
@@ -118,4 +119,27 @@ int parse_duration(const char *s, uint64_t *seconds)
 		return -ERANGE;
 	*seconds = v * unit;
 	return 0;
+}
+
+int parse_rate(const char *s, uint64_t *bytes_per_second)
+{
+	static const struct { const char *unit; uint64_t bits; } bit_units[] = {
+		{ "bit", 1 }, { "kbit", 1000 }, { "mbit", 1000000 }, { "gbit", 1000000000 },
+		{ "tbit", 1000000000000ULL },
+	};
+	unsigned long long v;
+	char *end;
+	int rc = parse_leading(s, &v, &end);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < sizeof(bit_units) / sizeof(bit_units[0]); i++) {
+		if (strcasecmp(end, bit_units[i].unit))
+			continue;
+		if (v > UINT64_MAX / bit_units[i].bits)
+			return -ERANGE;
+		*bytes_per_second = v * bit_units[i].bits / 8;
+		return 0;
+	}
+	return parse_size(s, bytes_per_second);
 }

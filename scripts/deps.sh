@@ -16,6 +16,7 @@ packages=(
 	pkg-config libnl-3-dev libnl-genl-3-dev libnl-utils libcap-dev libncurses-dev
 	# tests and the VM
 	qemu-system-x86 bats bats-assert bats-support tmux jq groff-base util-linux
+	python3-prometheus-client
 )
 
 missing() {

@@ -18,10 +18,12 @@
  *  - killers start observers in child processes and SIGKILL them mid-dump.
  *
  * Rounds are published as two counters: started (before marking) and
- * completed (after). A read that starts after round r completed and whose
- * previous clearing read ended before round r started must hold every page
- * of round r; a round that overlapped the previous read may have gone to
- * either. Pages a read holds beyond that are counted as extra (allowed).
+ * completed (after). Once a read starts after round r completed, every
+ * page of round r must be in it or in an earlier clearing read of the same
+ * observer that ended after round r started (which may have taken it): a
+ * thread preempted between marking and publishing "completed" can let
+ * several reads pass before round r counts as complete. Pages a read holds
+ * beyond its rounds are counted as extra (allowed).
  *
  * Exit status: 0 no consumer missed a page, 1 a page was missed or a lease
  * outlived its expiry, 2 bad usage, 3 an operation failed.
@@ -164,8 +166,9 @@ static uint64_t *round_pages(uint64_t r)
 /* What one observer session has established so far. */
 struct session {
 	const char *who;
-	uint64_t prev_c0, prev_s1;	/* the last clearing read (or the start) */
-	uint64_t *prev, *cur;
+	uint64_t checked;	/* rounds up to this one are checked */
+	uint64_t *last_s1;	/* per page: "started" after the last clearing read holding it */
+	uint64_t *cur;
 };
 
 static void set_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
@@ -186,22 +189,21 @@ static void check_read(struct session *s, uint64_t c0, uint64_t s1, bool clear)
 
 	if (!seen)
 		die("calloc", -ENOMEM, NULL);
-	for (uint64_t r = s->prev_c0 + 1; r <= c0; r++) {
+	for (uint64_t r = s->checked + 1; r <= c0; r++) {
 		const uint64_t *want = round_pages(r);
 
 		for (uint64_t p = 0; p < npages; p++) {
 			if (!bitmap_test_bit(want, p))
 				continue;
 			checked++;
-			if (bitmap_test_bit(s->cur, p) ||
-			    (r <= s->prev_s1 && bitmap_test_bit(s->prev, p)))
+			if (bitmap_test_bit(s->cur, p) || s->last_s1[p] >= r)
 				continue;
 			if (missing++ < 5)
 				fprintf(stderr, "noloss: %s missed page %llu of round %llu\n",
 					s->who, (unsigned long long)p, (unsigned long long)r);
 		}
 	}
-	for (uint64_t r = s->prev_c0 + 1; r <= s1; r++)
+	for (uint64_t r = s->checked + 1; r <= s1; r++)
 		for (uint64_t w = 0; w < words; w++)
 			seen[w] |= round_pages(r)[w];
 	extra = bitmap_count_andnot(s->cur, seen, npages);
@@ -215,9 +217,10 @@ static void check_read(struct session *s, uint64_t c0, uint64_t s1, bool clear)
 	tot.extra += extra;
 	pthread_mutex_unlock(&tot.lock);
 	if (clear) {
-		memcpy(s->prev, s->cur, words * 8);
-		s->prev_c0 = c0;
-		s->prev_s1 = s1;
+		for (uint64_t p = 0; p < npages; p++)
+			if (bitmap_test_bit(s->cur, p))
+				s->last_s1[p] = s1;
+		s->checked = c0;
 	}
 }
 
@@ -245,17 +248,17 @@ static int session_read(struct session *s, struct dirty_nl *n, const char *name,
 static void session_begin(struct session *s, const char *who)
 {
 	s->who = who;
-	s->prev = calloc(words, 8);
+	s->last_s1 = calloc(npages, 8);
 	s->cur = calloc(words, 8);
-	if (!s->prev || !s->cur)
+	if (!s->last_s1 || !s->cur)
 		die("calloc", -ENOMEM, NULL);
 }
 
 /* Rounds that started before the observer existed are not its business. */
 static void session_started(struct session *s)
 {
-	s->prev_c0 = s->prev_s1 = atomic_load(&started);
-	memset(s->prev, 0, words * 8);
+	s->checked = atomic_load(&started);
+	memset(s->last_s1, 0, npages * 8);
 	pthread_mutex_lock(&tot.lock);
 	tot.sessions++;
 	pthread_mutex_unlock(&tot.lock);
@@ -263,7 +266,7 @@ static void session_started(struct session *s)
 
 static void session_end(struct session *s)
 {
-	free(s->prev);
+	free(s->last_s1);
 	free(s->cur);
 }
 

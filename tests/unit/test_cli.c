@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../cli/cli.h"
+#include "../../cli/model.h"
 #include "tap.h"
 
 /* Run @fn on a writer into memory; returns the text (free it). */
@@ -96,8 +97,36 @@ static void test_exit_status(void)
 	       cli_exit_for(-EIO) == EXIT_FAILED, "anything else is a failed operation (1)");
 }
 
+static bool near(double a, double b)
+{
+	return a - b < 1e-9 && b - a < 1e-9;
+}
+
+static void test_precopy(void)
+{
+	struct precopy in = { .memory = 1000, .bandwidth = 100, .dirty_rate = 50, .downtime = 1 };
+	struct precopy_result r;
+
+	/* passes of 10, 5, 2.5 and 1.25 s; then 62.5 bytes stop the VM for 0.625 s */
+	precopy_estimate(&in, &r);
+	TAP_OK(r.converges && r.passes == 4 && near(r.downtime, 0.625) && near(r.total, 19.375) &&
+	       near(r.transferred, 1937.5), "a halving dirty rate converges after 4 passes");
+	in.dirty_rate = 0;
+	precopy_estimate(&in, &r);
+	TAP_OK(r.converges && r.passes == 1 && near(r.downtime, 0) && near(r.total, 10),
+	       "nothing dirtied: one pass, no downtime");
+	in.dirty_rate = 150;
+	precopy_estimate(&in, &r);
+	TAP_OK(!r.converges && r.passes == PRECOPY_MAX_PASSES && near(r.downtime, 10),
+	       "dirtying faster than the link never converges; the stop would copy all memory");
+	in.downtime = 10;
+	precopy_estimate(&in, &r);
+	TAP_OK(r.converges && r.passes == 1, "unless all memory fits in the downtime");
+}
+
 int main(void)
 {
+	test_precopy();
 	test_json();
 	test_exit_status();
 	test_size();

@@ -68,6 +68,18 @@ static void test_parse_duration(void)
 	TAP_OK(parse_duration("18446744073709551615d", &v) == -ERANGE, "parse_duration overflow");
 }
 
+static void test_parse_rate(void)
+{
+	uint64_t v = 0;
+
+	TAP_OK(!parse_rate("10gbit", &v) && v == 1250000000, "parse_rate 10gbit");
+	TAP_OK(!parse_rate("100Mbit", &v) && v == 12500000, "parse_rate 100Mbit");
+	TAP_OK(!parse_rate("8bit", &v) && v == 1, "parse_rate 8bit");
+	TAP_OK(!parse_rate("512M", &v) && v == 512ULL << 20, "parse_rate 512M is bytes/s");
+	TAP_OK(parse_rate("10gbps", &v) == -EINVAL, "parse_rate 10gbps is malformed");
+	TAP_OK(parse_rate("99999999999999999tbit", &v) == -ERANGE, "parse_rate overflow");
+}
+
 static void test_parse_page_list(void)
 {
 	uint64_t map[2];
@@ -99,6 +111,7 @@ int main(void)
 	test_parse_size();
 	test_parse_u64();
 	test_parse_duration();
+	test_parse_rate();
 	test_parse_page_list();
 	test_bitmap_count();
 	return tap_done();

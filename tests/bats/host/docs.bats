@@ -50,4 +50,8 @@ complete_words() {
 	run complete_words iommu-dirtyctl show ""
 	assert_line pid
 	assert_line dev
+	run complete_words iommu-dirtyctl rate 3 --bandwidth 1
+	assert_output "$(printf '1gbit\n10gbit\n100gbit')"
+	run complete_words iommu-dirtyctl r
+	assert_output rate
 }

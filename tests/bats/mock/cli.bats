@@ -233,3 +233,71 @@ print([16777216 + i * int(sys.argv[2]) for i in range(len(b) * 8) if b[i // 8] >
 	_iommu_dirtyctl
 	[[ " ${COMPREPLY[*]} " == *" $dev "* ]]
 }
+
+@test "rate counts the DMA-dirtied pages of its window and its working set" {
+	start_owner --size 4M --random 300 --rounds 2 --mark-only --go "$GO" --done "$DONE" \
+		--pages-log "$LOG" --hold
+	local id out=$BATS_TEST_TMPDIR/rate
+	id=$(dom)
+	iommu-dirtyctl -j rate "$id" --interval 4 --count 1 --bandwidth 10gbit --predict >"$out" &
+	local r=$!
+	for _ in $(seq 300); do
+		[ "$(iommu-dirtyctl -j show "$id" | jq '.observer | length')" = 1 ] && break
+		sleep 0.1
+	done
+	touch "$GO"
+	wait "$r"
+	validate-json rate <"$out"
+	local distinct
+	distinct=$(logged_iovas | jq length)
+	assert_equal "$(jq '.windows[0].dirty_pages' "$out")" "$distinct"
+	assert_equal "$(jq '.working_set_pages' "$out")" "$distinct"
+	assert_equal "$(jq '[.estimate.converges, (.predict | length)] | @csv' "$out")" '"true,15"'
+}
+
+@test "rate's verdict: exit 0 when the migration converges, 3 when it does not" {
+	start_owner --size 4M --no-enable --hold
+	local id
+	id=$(dom)
+	# Nothing dirties by DMA here: the CPU's rate decides
+	run -0 iommu-dirtyctl rate "$id" -i 1 -c 1 --bandwidth 1gbit --cpu-dirty-rate 10M
+	assert_line --partial "converges after"
+	assert_line --partial "the IOMMU sees DMA writes only, per domain"
+	# 4 MiB at 1 Gbit/s is 34 ms: more than a 10 ms downtime, and all of it stays dirty
+	run -3 iommu-dirtyctl rate "$id" -i 1 -c 1 --bandwidth 1gbit --cpu-dirty-rate 1G --downtime 10
+	assert_line --partial "does not converge"
+	run -3 iommu-dirtyctl -j rate "$id" -i 1 -c 1 --bandwidth 100mbit --cpu-dirty-rate 20M --downtime 10
+	validate-json rate <<<"$output"
+	assert_equal "$(json_get "$output" .estimate.converges)" false
+	run -0 iommu-dirtyctl rate "$id" -i 1 -c 1 --predict
+	assert_line --regexp "^ +1 Gbit/s +[0-9.]+s +[0-9.]+s +[0-9.]+s$"
+	run -2 iommu-dirtyctl rate "$id" --bandwidth 10gbps
+	run -2 iommu-dirtyctl rate "$id" --count 0
+}
+
+@test "stats writes Prometheus metrics that parse, atomically with -o" {
+	start_owner --size 4M --rounds 2 --every 3 --hold
+	local id file=$BATS_TEST_TMPDIR/iommu.prom
+	id=$(dom)
+	run -0 iommu-dirtyctl stats --prometheus
+	local check='import sys
+from prometheus_client.parser import text_string_to_metric_families as parse
+want = {"domain": sys.argv[1], "pid": sys.argv[2], "comm": "mock-owner", "mechanism": "mock"}
+types, values = {}, {}
+for fam in parse(sys.stdin.read()):
+    types[fam.name] = fam.type
+    for s in fam.samples:
+        if s.labels == want:
+            values[s.name] = s.value
+print(types["iommu_dirty_domain_harvests"], types["iommu_dirty_domain_mapped_bytes"],
+      int(values["iommu_dirty_domain_harvests_total"]), int(values["iommu_dirty_domain_mapped_bytes"]),
+      int(values["iommu_dirty_domain_tracking"]))'
+	assert_equal "$(python3 -c "$check" "$id" "$OWNER_PID" <<<"$output")" "counter gauge 2 4194304 1"
+	assert_line --regexp '^# TYPE iommu_dirty_domain_dirty_pages_total counter$'
+	run -0 iommu-dirtyctl stats -o "$file"
+	assert_output ""
+	assert_equal "$(python3 -c "$check" "$id" "$OWNER_PID" <"$file")" "counter gauge 2 4194304 1"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR" | grep -c 'iommu.prom.tmp')" 0
+	run -2 iommu-dirtyctl -j stats
+	run -1 iommu-dirtyctl stats -o /nonexistent/dir/x.prom
+}

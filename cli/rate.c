@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rate: the DMA dirty rate of a domain over sampling windows, its working
+ * set, and whether a pre-copy migration over a given link converges
+ * (model.c). Measured as an observer bound to this process's socket.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "model.h"
+#include "opts.h"
+
+#define MAX_WINDOWS 3600
+
+struct window {
+	double seconds;
+	uint64_t pages, bytes;
+};
+
+/* The distinct pages seen: an open-addressing set of page numbers + 1. */
+struct page_set {
+	uint64_t *slot;
+	size_t cap, used;
+};
+
+struct rate {
+	struct cli_args a;
+	uint64_t interval_ms, count;
+	uint64_t bandwidth, cpu_rate, downtime_ms;
+	bool predict;
+	struct window *w;
+	unsigned int n;
+	struct page_set set;
+	uint64_t page_size;
+	int error;
+};
+
+enum { OPT_BANDWIDTH = 256, OPT_DOWNTIME, OPT_CPU, OPT_PREDICT };
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct rate *r = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case 'i':
+		if (parse_u64(arg, &v) || !v || v > 3600)
+			argp_error(state, "--interval takes 1 to 3600 seconds, not '%s'", arg);
+		r->interval_ms = v * 1000;
+		return 0;
+	case 'c':
+		if (parse_u64(arg, &r->count) || !r->count || r->count > MAX_WINDOWS)
+			argp_error(state, "--count takes 1 to %d windows, not '%s'", MAX_WINDOWS, arg);
+		return 0;
+	case OPT_BANDWIDTH:
+		if (parse_rate(arg, &r->bandwidth) || !r->bandwidth)
+			argp_error(state, "--bandwidth takes a rate such as 10gbit or 1G, not '%s'", arg);
+		return 0;
+	case OPT_CPU:
+		if (parse_rate(arg, &r->cpu_rate))
+			argp_error(state, "--cpu-dirty-rate takes a rate such as 200M, not '%s'", arg);
+		return 0;
+	case OPT_DOWNTIME:
+		if (parse_u64(arg, &r->downtime_ms) || !r->downtime_ms || r->downtime_ms > 3600000)
+			argp_error(state, "--downtime takes 1 to 3600000 ms, not '%s'", arg);
+		return 0;
+	case OPT_PREDICT:
+		r->predict = true;
+		return 0;
+	default:
+		state->input = &r->a;
+		error_t rc = cli_collect(key, arg, state);
+
+		state->input = r;
+		return rc;
+	}
+}
+
+static int set_add(struct page_set *s, uint64_t page)
+{
+	size_t i;
+
+	if (2 * (s->used + 1) > s->cap) {
+		struct page_set grown = { .cap = s->cap ? 2 * s->cap : 4096 };
+
+		grown.slot = calloc(grown.cap, sizeof(*grown.slot));
+		if (!grown.slot)
+			return -ENOMEM;
+		for (i = 0; i < s->cap; i++)
+			if (s->slot[i])
+				set_add(&grown, s->slot[i] - 1);
+		free(s->slot);
+		*s = grown;
+	}
+	for (i = (page * 0x9e3779b97f4a7c15ULL) % s->cap; s->slot[i]; i = (i + 1) % s->cap)
+		if (s->slot[i] == page + 1)
+			return 0;
+	s->slot[i] = page + 1;
+	s->used++;
+	return 0;
+}
+
+static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
+{
+	struct rate *r = arg;
+	struct window *w = &r->w[r->n];
+
+	w->pages += pages;
+	w->bytes += pages * page_size;
+	r->page_size = page_size;
+	for (uint64_t i = 0; i < pages; i++) {
+		int rc = set_add(&r->set, iova / page_size + i);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_until(uint64_t deadline)
+{
+	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
+			       .tv_nsec = (long)(deadline % 1000000000u) };
+
+	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static int mapped(const struct iommudirty_domain *d, void *arg)
+{
+	*(uint64_t *)arg = d->mapped_bytes;
+	return 0;
+}
+
+/* Sample the windows; returns 0 or a negative errno. */
+static int measure(struct cli *c, struct rate *r, uint64_t id)
+{
+	struct iommudirty_read_cbs cbs = { .run = on_run };
+	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
+	uint64_t last, next, now;
+	int rc = iommudirty_observe(c->h, id, NULL, 0, NULL, NULL);
+
+	if (rc)
+		return rc;
+	last = next = now_ns();
+	while (!stop && r->n < r->count) {
+		next += r->interval_ms * 1000000u;
+		sleep_until(next);
+		memset(&r->w[r->n], 0, sizeof(r->w[r->n]));
+		rc = iommudirty_read(c->h, id, &opts, &cbs, r);
+		if (rc)
+			return rc;
+		now = now_ns();
+		r->w[r->n++].seconds = (double)(now - last) / 1e9;
+		last = now;
+		if (!c->json) {
+			struct window *w = &r->w[r->n - 1];
+			char rate[32];
+
+			cli_size(c, rate, sizeof(rate), (uint64_t)(w->bytes / w->seconds));
+			printf("window %u: %llu DMA-dirtied pages in %.2f s, %.0f pages/s, %s/s\n",
+			       r->n, (unsigned long long)w->pages, w->seconds, w->pages / w->seconds,
+			       rate);
+			fflush(stdout);
+		}
+	}
+	return 0;
+}
+
+static void json_estimate(struct json *j, const char *key, const struct precopy *in,
+			  const struct precopy_result *res)
+{
+	json_obj_open(j, key);
+	json_double(j, "bandwidth_bytes_per_second", in->bandwidth);
+	json_double(j, "max_downtime_seconds", in->downtime);
+	json_bool(j, "converges", res->converges);
+	json_u64(j, "passes", res->passes);
+	json_double(j, "downtime_seconds", res->downtime);
+	if (res->converges)
+		json_double(j, "total_seconds", res->total);
+	json_double(j, "transferred_bytes", res->transferred);
+	json_obj_close(j);
+}
+
+/* The --predict grid: links from 1 to 100 Gbit/s, downtimes 0.1 to 1 s. */
+static void predict(struct cli *c, struct precopy in)
+{
+	static const double gbits[] = { 1, 10, 25, 40, 100 };
+	static const double downtimes[] = { 0.1, 0.3, 1 };
+	struct precopy_result res;
+
+	if (c->json)
+		json_arr_open(&c->j, "predict");
+	else
+		printf("\npredicted total migration time (pre-copy; - : does not converge)\n"
+		       "%-10s %10s %10s %10s\n", "link", "100 ms", "300 ms", "1 s");
+	for (size_t b = 0; b < sizeof(gbits) / sizeof(gbits[0]); b++) {
+		in.bandwidth = gbits[b] * 1e9 / 8;
+		if (!c->json)
+			printf("%3.0f Gbit/s", gbits[b]);
+		for (size_t t = 0; t < sizeof(downtimes) / sizeof(downtimes[0]); t++) {
+			in.downtime = downtimes[t];
+			precopy_estimate(&in, &res);
+			if (c->json)
+				json_estimate(&c->j, NULL, &in, &res);
+			else if (res.converges)
+				printf(" %9.1fs", res.total);
+			else
+				printf(" %10s", "-");
+		}
+		if (!c->json)
+			printf("\n");
+	}
+	if (c->json)
+		json_arr_close(&c->j);
+}
+
+static int report(struct cli *c, struct rate *r, uint64_t id, uint64_t memory)
+{
+	double seconds = 0, bytes = 0, peak = 0, dma;
+	struct precopy in = { .memory = (double)memory };
+	struct precopy_result res = { 0 };
+	uint64_t ws = r->set.used;
+	char a[32], b[32], m[32];
+
+	for (unsigned int i = 0; i < r->n; i++) {
+		seconds += r->w[i].seconds;
+		bytes += (double)r->w[i].bytes;
+		if (r->w[i].bytes / r->w[i].seconds > peak)
+			peak = r->w[i].bytes / r->w[i].seconds;
+	}
+	dma = seconds ? bytes / seconds : 0;
+	in.dirty_rate = dma + (double)r->cpu_rate;
+	if (r->bandwidth) {
+		in.bandwidth = (double)r->bandwidth;
+		in.downtime = (double)r->downtime_ms / 1000;
+		precopy_estimate(&in, &res);
+	}
+	if (c->json) {
+		json_obj_open(&c->j, NULL);
+		json_u64(&c->j, "domain_id", id);
+		json_u64(&c->j, "page_size", r->page_size);
+		json_u64(&c->j, "mapped_bytes", memory);
+		json_arr_open(&c->j, "windows");
+		for (unsigned int i = 0; i < r->n; i++) {
+			json_obj_open(&c->j, NULL);
+			json_double(&c->j, "seconds", r->w[i].seconds);
+			json_u64(&c->j, "dirty_pages", r->w[i].pages);
+			json_u64(&c->j, "dirty_bytes", r->w[i].bytes);
+			json_obj_close(&c->j);
+		}
+		json_arr_close(&c->j);
+		json_double(&c->j, "dma_dirty_rate", dma);
+		json_double(&c->j, "dma_peak_dirty_rate", peak);
+		json_u64(&c->j, "working_set_pages", ws);
+		json_u64(&c->j, "working_set_bytes", ws * r->page_size);
+		json_u64(&c->j, "cpu_dirty_rate", r->cpu_rate);
+		if (r->bandwidth)
+			json_estimate(&c->j, "estimate", &in, &res);
+		if (r->predict)
+			predict(c, in);
+		json_obj_close(&c->j);
+		json_end(&c->j);
+	} else {
+		cli_size(c, a, sizeof(a), (uint64_t)dma);
+		cli_size(c, b, sizeof(b), (uint64_t)peak);
+		cli_size(c, m, sizeof(m), ws * r->page_size);
+		printf("DMA dirty rate %s/s (peak %s/s) over %.1f s; working set %llu pages (%s)\n",
+		       a, b, seconds, (unsigned long long)ws, m);
+		printf("(the IOMMU sees DMA writes only, per domain: devices sharing the domain "
+		       "are not told apart; add the CPU's with --cpu-dirty-rate)\n");
+		if (r->bandwidth) {
+			cli_size(c, a, sizeof(a), (uint64_t)in.dirty_rate);
+			cli_size(c, m, sizeof(m), memory);
+			printf("pre-copy of %s at %s/s dirtied over %.0f Mbit/s, downtime %llu ms: ",
+			       m, a, in.bandwidth * 8 / 1e6, (unsigned long long)r->downtime_ms);
+			if (res.converges)
+				printf("converges after %u passes, downtime %.0f ms, total %.1f s\n",
+				       res.passes, res.downtime * 1e3, res.total);
+			else
+				printf("does not converge (after %u passes the stop would take %.1f s)\n",
+				       res.passes, res.downtime);
+		}
+		if (r->predict)
+			predict(c, in);
+	}
+	return r->bandwidth && !res.converges ? EXIT_NO_CONVERGE : EXIT_OK;
+}
+
+int cmd_rate(struct cli *c, int argc, char **argv)
+{
+	static const struct argp_option options[] = {
+		{ "interval", 'i', "SECONDS", 0, "Length of each sampling window (default 1)", 0 },
+		{ "count", 'c', "N", 0, "Number of windows (default 5)", 0 },
+		{ "bandwidth", OPT_BANDWIDTH, "RATE", 0,
+		  "Estimate a pre-copy migration over this link: 10gbit, 100Mbit, or bytes/s "
+		  "such as 1G; exit 3 if it does not converge", 1 },
+		{ "downtime", OPT_DOWNTIME, "MS", 0, "Largest acceptable downtime (default 300)", 1 },
+		{ "cpu-dirty-rate", OPT_CPU, "RATE", 0,
+		  "The CPU's dirty rate (e.g. from QEMU's calc-dirty-rate), added to the DMA's", 1 },
+		{ "predict", OPT_PREDICT, NULL, 0,
+		  "Print the total migration time for 1 to 100 Gbit/s links and downtimes of "
+		  "100 ms to 1 s", 1 },
+		{ 0 }
+	};
+	static const struct argp argp = {
+		options, parse_opt, "DOMAIN",
+		"Measure the DMA dirty rate of a domain over sampling windows, as an "
+		"observer that takes nothing from the owner, and its working set; estimate "
+		"whether a pre-copy migration converges (model in iommu-dirtyctl(8)).\v"
+		"DOMAIN := " CLI_DOMAIN_SYNTAX, NULL, NULL, NULL
+	};
+	struct rate r = { .interval_ms = 1000, .count = 5, .downtime_ms = 300 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t id, memory = 0;
+	int rc = cli_domain_args(c, &argp, argc, argv, &r.a, true, &id);
+
+	if (rc)
+		return rc;
+	rc = iommudirty_domain_get(c->h, id, mapped, &memory);
+	if (rc)
+		return cli_fail(c, rc, "domain %llu", (unsigned long long)id);
+	r.w = calloc(r.count, sizeof(*r.w));
+	if (!r.w)
+		return cli_fail(c, -ENOMEM, "rate");
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rc = measure(c, &r, id);
+	if (rc) {
+		free(r.w);
+		free(r.set.slot);
+		return cli_fail(c, rc, "cannot measure domain %llu", (unsigned long long)id);
+	}
+	rc = report(c, &r, id, memory);
+	free(r.w);
+	free(r.set.slot);
+	return rc;
+}
