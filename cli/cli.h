@@ -4,8 +4,10 @@
 #define CLI_CLI_H
 
 #include <argp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "iommudirty.h"
 #include "json.h"
@@ -87,6 +89,13 @@ void cli_time(char *buf, size_t len, uint64_t ns);
 void cli_json_domain(struct json *j, const char *key, const struct iommudirty_domain *d);
 void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d);
 const char *cli_on(const struct cli *c, bool on);
+
+/* Commands that run until SIGINT/SIGTERM (clock.c) */
+extern volatile sig_atomic_t cli_stop;
+void cli_catch_signals(void);
+uint64_t cli_now_ns(clockid_t clock);
+/* Sleep until @deadline on CLOCK_MONOTONIC, or until a signal stops us. */
+void cli_sleep_until(uint64_t deadline);
 
 /* The subcommands */
 int cmd_list(struct cli *c, int argc, char **argv);

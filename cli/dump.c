@@ -48,14 +48,6 @@ static const struct argp_option options[] = {
 	{ 0 }
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct dump *d = state->input;
@@ -109,7 +101,7 @@ static void progress(struct dump *d)
 
 	if (!d->progress)
 		return;
-	now = now_ns();
+	now = cli_now_ns(CLOCK_MONOTONIC);
 	if (now - d->start_ns < 1000000000u || now - d->shown_ns < 200000000u)
 		return;
 	d->shown_ns = now;
@@ -277,7 +269,7 @@ int cmd_dump(struct cli *c, int argc, char **argv)
 	d.opts.name = d.a.name;
 	d.opts.extents = d.format == FMT_EXTENTS;
 	d.progress = isatty(STDERR_FILENO);
-	d.start_ns = now_ns();
+	d.start_ns = cli_now_ns(CLOCK_MONOTONIC);
 	if (c->json) {
 		json_obj_open(&c->j, NULL);
 		json_u64(&c->j, "domain_id", id);

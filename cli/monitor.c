@@ -8,14 +8,6 @@
 #include "cli.h"
 #include "opts.h"
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 struct monitor {
 	struct cli_args a;
 	struct cli *c;
@@ -74,7 +66,6 @@ int cmd_monitor(struct cli *c, int argc, char **argv)
 		"devices, tracking, observers). Until SIGINT or SIGTERM.", NULL, NULL, NULL
 	};
 	struct monitor m = { .c = c };
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct pollfd pfd;
 	int rc = cli_parse(c, &argp, argc, argv, &m);
 
@@ -88,11 +79,10 @@ int cmd_monitor(struct cli *c, int argc, char **argv)
 	rc = iommudirty_monitor_start(c->h);
 	if (rc)
 		return cli_fail(c, rc, "cannot join the monitor group");
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_signals();
 	pfd.fd = iommudirty_monitor_fd(c->h);
 	pfd.events = POLLIN;
-	while (!stop) {
+	while (!cli_stop) {
 		if (poll(&pfd, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;

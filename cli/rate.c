@@ -42,14 +42,6 @@ struct rate {
 
 enum { OPT_BANDWIDTH = 256, OPT_DOWNTIME, OPT_CPU, OPT_PREDICT };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct rate *r = state->input;
@@ -130,23 +122,6 @@ static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_until(uint64_t deadline)
-{
-	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
-			       .tv_nsec = (long)(deadline % 1000000000u) };
-
-	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
 static int mapped(const struct iommudirty_domain *d, void *arg)
 {
 	*(uint64_t *)arg = d->mapped_bytes;
@@ -163,15 +138,15 @@ static int measure(struct cli *c, struct rate *r, uint64_t id)
 
 	if (rc)
 		return rc;
-	last = next = now_ns();
-	while (!stop && r->n < r->count) {
+	last = next = cli_now_ns(CLOCK_MONOTONIC);
+	while (!cli_stop && r->n < r->count) {
 		next += r->interval_ms * 1000000u;
-		sleep_until(next);
+		cli_sleep_until(next);
 		memset(&r->w[r->n], 0, sizeof(r->w[r->n]));
 		rc = iommudirty_read(c->h, id, &opts, &cbs, r);
 		if (rc)
 			return rc;
-		now = now_ns();
+		now = cli_now_ns(CLOCK_MONOTONIC);
 		r->w[r->n++].seconds = (double)(now - last) / 1e9;
 		last = now;
 		if (!c->json) {
@@ -332,7 +307,6 @@ int cmd_rate(struct cli *c, int argc, char **argv)
 		"DOMAIN := " CLI_DOMAIN_SYNTAX, NULL, NULL, NULL
 	};
 	struct rate r = { .interval_ms = 1000, .count = 5, .downtime_ms = 300 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t id, memory = 0;
 	int rc = cli_domain_args(c, &argp, argc, argv, &r.a, true, &id);
 
@@ -344,8 +318,7 @@ int cmd_rate(struct cli *c, int argc, char **argv)
 	r.w = calloc(r.count, sizeof(*r.w));
 	if (!r.w)
 		return cli_fail(c, -ENOMEM, "rate");
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_signals();
 	rc = measure(c, &r, id);
 	if (rc) {
 		free(r.w);

@@ -12,14 +12,6 @@
 #include "cli.h"
 #include "opts.h"
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 struct watch {
 	struct cli_args a;
 	uint64_t interval_ms, count;
@@ -60,31 +52,13 @@ static int count_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *ar
 	return 0;
 }
 
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Sleep until @deadline (monotonic ns) or a signal. */
-static void sleep_until(uint64_t deadline)
-{
-	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
-			       .tv_nsec = (long)(deadline % 1000000000u) };
-
-	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
 static void report(struct cli *c, struct watch *w, double seconds)
 {
 	char when[32], size[32], rate[32];
 
 	if (c->json) {
 		json_obj_open(&c->j, NULL);
-		json_u64(&c->j, "time", now_ns(CLOCK_REALTIME));
+		json_u64(&c->j, "time", cli_now_ns(CLOCK_REALTIME));
 		json_double(&c->j, "seconds", seconds);
 		json_u64(&c->j, "dirty_pages", w->pages);
 		json_u64(&c->j, "dirty_bytes", w->bytes);
@@ -94,7 +68,7 @@ static void report(struct cli *c, struct watch *w, double seconds)
 		json_end(&c->j);
 		return;
 	}
-	cli_time(when, sizeof(when), now_ns(CLOCK_REALTIME));
+	cli_time(when, sizeof(when), cli_now_ns(CLOCK_REALTIME));
 	cli_size(c, size, sizeof(size), w->bytes);
 	cli_size(c, rate, sizeof(rate), (uint64_t)(w->bytes / seconds));
 	printf("%s  %10llu dirty pages  %8s  %12.0f pages/s  %8s/s\n", when + 11,
@@ -119,26 +93,24 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	struct iommudirty_read_cbs cbs = { .run = count_run };
 	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
 	struct watch w = { .interval_ms = 1000 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t id, last, next, now;
 	int rc = cli_domain_args(c, &argp, argc, argv, &w.a, true, &id);
 
 	if (rc)
 		return rc;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_signals();
 	rc = iommudirty_observe(c->h, id, NULL, 0, NULL, NULL);
 	if (rc)
 		return cli_fail(c, rc, "cannot observe domain %llu", (unsigned long long)id);
-	last = next = now_ns(CLOCK_MONOTONIC);
-	for (uint64_t n = 0; !stop && (!w.count || n < w.count); n++) {
+	last = next = cli_now_ns(CLOCK_MONOTONIC);
+	for (uint64_t n = 0; !cli_stop && (!w.count || n < w.count); n++) {
 		next += w.interval_ms * 1000000u;
-		sleep_until(next);
+		cli_sleep_until(next);
 		w.pages = w.bytes = 0;
 		rc = iommudirty_read(c->h, id, &opts, &cbs, &w);
 		if (rc)
 			return cli_fail(c, rc, "cannot read domain %llu", (unsigned long long)id);
-		now = now_ns(CLOCK_MONOTONIC);
+		now = cli_now_ns(CLOCK_MONOTONIC);
 		report(c, &w, (double)(now - last) / 1e9);
 		last = now;
 	}

@@ -21,6 +21,15 @@ dom() {
 	iommu-dirtyctl -j show pid "$OWNER_PID" | jq -r .id
 }
 
+# wait_observers ID N: until domain ID has N observers.
+wait_observers() {
+	for _ in $(seq 300); do
+		[ "$(iommu-dirtyctl -j show "$1" | jq '.observer | length')" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 @test "list and show print every domain, as text and as JSON that fits the schema" {
 	start_owner --size 4M --no-enable --hold
 	local id
@@ -178,10 +187,7 @@ print([16777216 + i * int(sys.argv[2]) for i in range(len(b) * 8) if b[i // 8] >
 	id=$(dom)
 	iommu-dirtyctl -j watch "$id" --interval 2 --count 2 >"$out" &
 	local w=$!
-	for _ in $(seq 300); do
-		[ "$(iommu-dirtyctl -j show "$id" | jq '.observer | length')" = 1 ] && break
-		sleep 0.1
-	done
+	wait_observers "$id" 1
 	touch "$GO"
 	wait "$w"
 	validate-json watch --lines <"$out"
@@ -241,10 +247,7 @@ print([16777216 + i * int(sys.argv[2]) for i in range(len(b) * 8) if b[i // 8] >
 	id=$(dom)
 	iommu-dirtyctl -j rate "$id" --interval 4 --count 1 --bandwidth 10gbit --predict >"$out" &
 	local r=$!
-	for _ in $(seq 300); do
-		[ "$(iommu-dirtyctl -j show "$id" | jq '.observer | length')" = 1 ] && break
-		sleep 0.1
-	done
+	wait_observers "$id" 1
 	touch "$GO"
 	wait "$r"
 	validate-json rate <"$out"
