@@ -56,7 +56,11 @@ struct cli_args {
 	uint64_t lease;
 };
 
-/* An argp parser function keeping positional arguments in a cli_args. */
+/*
+ * An argp parser function keeping positional arguments in a cli_args: the
+ * parser's input is a cli_args, or a struct whose first member is one, so a
+ * command's own parser hands it the keys it does not know.
+ */
 error_t cli_collect(int key, char *arg, struct argp_state *state);
 
 /*

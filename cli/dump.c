@@ -24,7 +24,7 @@ struct dump {
 	struct iommudirty_read_opts opts;
 	bool window;
 	/* Running totals and the progress line */
-	uint64_t dirty, runs, chunks;
+	uint64_t dirty, runs;
 	uint64_t start_ns, shown_ns;
 	bool progress;
 	/* raw: the word being filled and its index in the window's bitmap */
@@ -85,16 +85,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--format takes extents, hex or raw, not '%s'", arg);
 		break;
 	default:
-		state->input = &d->a;
-		error_t rc = cli_collect(key, arg, state);
-
-		state->input = d;
-		return rc;
+		return cli_collect(key, arg, state);
 	}
 	return 0;
 }
 
-/* "\r  N dirty pages in M chunks" on a terminal, once the dump takes a second. */
+/* "\r  dumping: N dirty pages so far" on a terminal, once the dump takes a second. */
 static void progress(struct dump *d)
 {
 	uint64_t now;
@@ -179,7 +175,6 @@ static int on_chunk(const struct iommudirty_chunk *ch, void *arg)
 	struct cli *c = d->c;
 	uint64_t words = (ch->pages + 63) / 64;
 
-	d->chunks++;
 	if (d->format != FMT_HEX)
 		return 0;
 	if (c->json) {

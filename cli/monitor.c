@@ -23,11 +23,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--count takes a positive number, not '%s'", arg);
 		return 0;
 	}
-	state->input = &m->a;
-	error_t rc = cli_collect(key, arg, state);
-
-	state->input = m;
-	return rc;
+	return cli_collect(key, arg, state);
 }
 
 static int on_event(enum iommudirty_event ev, const struct iommudirty_domain *d, void *arg)

@@ -73,11 +73,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		r->predict = true;
 		return 0;
 	default:
-		state->input = &r->a;
-		error_t rc = cli_collect(key, arg, state);
-
-		state->input = r;
-		return rc;
+		return cli_collect(key, arg, state);
 	}
 }
 

@@ -155,11 +155,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'P':
 		return 0; /* the only format so far */
 	default:
-		state->input = &s->a;
-		error_t rc = cli_collect(key, arg, state);
-
-		state->input = s;
-		return rc;
+		return cli_collect(key, arg, state);
 	}
 }
 

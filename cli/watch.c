@@ -34,11 +34,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--count takes a positive number, not '%s'", arg);
 		return 0;
 	default:
-		state->input = &w->a;
-		error_t rc = cli_collect(key, arg, state);
-
-		state->input = w;
-		return rc;
+		return cli_collect(key, arg, state);
 	}
 }
 
