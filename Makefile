@@ -73,7 +73,7 @@ CLI_HDRS := $(wildcard cli/*.h) common/opts.h lib/include/iommudirty.h
 $(B)/bin/iommu-dirtyctl: $(CLI_SRCS) $(CLI_HDRS) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE -Icli -Icommon -Ilib/include $(WARN) $(CFLAGS) -o $@ \
-		$(CLI_SRCS) $(LIB_A) $(NL_LIBS) -lcap
+		$(CLI_SRCS) $(LIB_A) $(NL_LIBS) -lcap $$(pkg-config --libs ncursesw)
 
 cli: $(B)/bin/iommu-dirtyctl
 

@@ -113,6 +113,7 @@ int cmd_watch(struct cli *c, int argc, char **argv);
 int cmd_monitor(struct cli *c, int argc, char **argv);
 int cmd_rate(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
+int cmd_top(struct cli *c, int argc, char **argv);
 
 /* Default lease of enable/disable/dump */
 #define CLI_DEFAULT_LEASE_NAME "iommu-dirtyctl"

@@ -273,6 +273,7 @@ static const struct command commands[] = {
 	{ "monitor", cmd_monitor, "print notifications as they arrive" },
 	{ "rate", cmd_rate, "DMA dirty rate, working set, migration estimate: DOMAIN" },
 	{ "stats", cmd_stats, "every domain's metrics in the Prometheus format" },
+	{ "top", cmd_top, "every domain's DMA dirty rate, live (or -b for snapshots)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -121,6 +121,32 @@ int parse_duration(const char *s, uint64_t *seconds)
 	return 0;
 }
 
+int parse_seconds_ms(const char *s, uint64_t *ms)
+{
+	unsigned long long v;
+	uint64_t frac = 0, scale = 100;
+	char *end;
+	int rc = parse_leading(s, &v, &end);
+
+	if (rc)
+		return rc;
+	if (*end == '.') {
+		if (!end[1])
+			return -EINVAL;
+		for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
+			if (!scale)
+				return -EINVAL;	/* finer than a millisecond */
+			else
+				frac += (uint64_t)(*end - '0') * scale;
+	}
+	if (*end)
+		return -EINVAL;
+	if (v > (UINT64_MAX - frac) / 1000)
+		return -ERANGE;
+	*ms = v * 1000 + frac;
+	return 0;
+}
+
 int parse_rate(const char *s, uint64_t *bytes_per_second)
 {
 	static const struct { const char *unit; uint64_t bits; } bit_units[] = {

@@ -25,6 +25,9 @@ int parse_page_list(const char *s, uint64_t *bitmap, uint64_t nbits);
 /* "90", "90s", "15m", "2h", "1d" -> seconds; same errors as parse_size(). */
 int parse_duration(const char *s, uint64_t *seconds);
 
+/* Seconds with up to three decimals, "2", "0.5", "1.25" -> milliseconds. */
+int parse_seconds_ms(const char *s, uint64_t *ms);
+
 /*
  * A rate in bytes per second: a size per second ("512M", binary units) or
  * bits per second in decimal units, as links are sold ("10gbit", "100Mbit").

@@ -68,6 +68,21 @@ static void test_parse_duration(void)
 	TAP_OK(parse_duration("18446744073709551615d", &v) == -ERANGE, "parse_duration overflow");
 }
 
+static void test_parse_seconds_ms(void)
+{
+	uint64_t v = 0;
+
+	TAP_OK(!parse_seconds_ms("2", &v) && v == 2000, "parse_seconds_ms 2");
+	TAP_OK(!parse_seconds_ms("0.5", &v) && v == 500, "parse_seconds_ms 0.5");
+	TAP_OK(!parse_seconds_ms("1.25", &v) && v == 1250, "parse_seconds_ms 1.25");
+	TAP_OK(!parse_seconds_ms("0.001", &v) && v == 1, "parse_seconds_ms a millisecond");
+	TAP_OK(parse_seconds_ms("0.0001", &v) == -EINVAL, "parse_seconds_ms finer than a ms");
+	TAP_OK(parse_seconds_ms("1.", &v) == -EINVAL, "parse_seconds_ms 1. is malformed");
+	TAP_OK(parse_seconds_ms("1s", &v) == -EINVAL, "parse_seconds_ms takes no unit");
+	TAP_OK(parse_seconds_ms(".5", &v) == -EINVAL, "parse_seconds_ms needs the integer part");
+	TAP_OK(parse_seconds_ms("18446744073709551615", &v) == -ERANGE, "parse_seconds_ms overflow");
+}
+
 static void test_parse_rate(void)
 {
 	uint64_t v = 0;
@@ -111,6 +126,7 @@ int main(void)
 	test_parse_size();
 	test_parse_u64();
 	test_parse_duration();
+	test_parse_seconds_ms();
 	test_parse_rate();
 	test_parse_page_list();
 	test_bitmap_count();

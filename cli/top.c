@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * top: every domain's DMA dirty rate, refreshed every delay. The data
+ * path is sampler.c; this file holds what both views share (filter, sort,
+ * the text of a row) and the batch view, plain text or JSON lines. The
+ * curses view is top_screen.c.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "opts.h"
+#include "top.h"
+
+/* Columns in the order of enum top_sort, then the source (not sortable). */
+static const struct column {
+	const char *head;
+	const char *sort_name;
+	int width;
+	bool left;
+} columns[] = {
+	[SORT_ID] = { "ID", "id", 6, false },
+	[SORT_PID] = { "PID", "pid", 7, false },
+	[SORT_COMM] = { "COMMAND", "comm", 15, true },
+	[SORT_DEVICES] = { "DEVICES", "devices", 16, true },
+	[SORT_MECHANISM] = { "MECH", "mechanism", 11, true },
+	[SORT_TRACKING] = { "TRACK", "tracking", 5, true },
+	[SORT_MAPPED] = { "MAPPED", "mapped", 7, false },
+	[SORT_PAGES] = { "PAGES/s", "pages", 9, false },
+	[SORT_BYTES] = { "MiB/s", "bytes", 8, false },
+	[SORT_SHARE] = { "DIRTY%", "share", 6, false },
+	[SORT_HARVESTS] = { "HARVESTS", "harvests", 9, false },
+	[SORT_OBSERVERS] = { "OBS", "observers", 3, false },
+	[SORT_N] = { "SRC", NULL, 3, true },
+};
+
+const char *top_sort_name(enum top_sort sort)
+{
+	return sort < SORT_N ? columns[sort].sort_name : "?";
+}
+
+int top_sort_parse(const char *name, enum top_sort *sort)
+{
+	size_t len = strlen(name);
+	int found = -1;
+
+	for (int i = 0; i < SORT_N; i++) {
+		if (!strcmp(name, columns[i].sort_name)) {
+			*sort = (enum top_sort)i;
+			return 0;
+		}
+		if (len && !strncmp(name, columns[i].sort_name, len)) {
+			if (found >= 0)
+				return -EEXIST;
+			found = i;
+		}
+	}
+	if (found < 0)
+		return -EINVAL;
+	*sort = (enum top_sort)found;
+	return 0;
+}
+
+static const char *tracking_word(const struct sample_row *r)
+{
+	if (r->gone)
+		return "gone";
+	if (!r->dirty_alloc)
+		return "-";
+	return r->owner_tracking ? "owner" : r->tracking ? "obs" : "off";
+}
+
+/* The devices as the column shows them: "a,b", or "a,+2" past its width. */
+static void devices_text(const struct sample_row *r, char *buf, size_t len, size_t width)
+{
+	size_t used = 0;
+
+	if (!r->n_devs) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < r->n_devs && i < SAMPLE_MAX_DEVS; i++) {
+		size_t need = strlen(r->devs[i]) + (i ? 1 : 0);
+
+		if (used + need > width || (i + 1 < r->n_devs && i + 1 == SAMPLE_MAX_DEVS)) {
+			snprintf(buf + used, len - used, ",+%u", r->n_devs - i);
+			return;
+		}
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", r->devs[i]);
+	}
+}
+
+static double sort_number(const struct sample_row *r, enum top_sort sort)
+{
+	switch (sort) {
+	case SORT_ID: return (double)r->id;
+	case SORT_PID: return r->owner_pid;
+	case SORT_MAPPED: return (double)r->mapped_bytes;
+	case SORT_PAGES: return r->pages_per_second;
+	case SORT_BYTES: return r->bytes_per_second;
+	case SORT_SHARE: return r->dirty_share;
+	case SORT_HARVESTS: return (double)r->harvests;
+	case SORT_OBSERVERS: return r->n_observers;
+	case SORT_TRACKING: return r->owner_tracking * 2 + r->tracking;
+	default: return 0;
+	}
+}
+
+static int compare_rows(const void *pa, const void *pb, void *arg)
+{
+	const struct sample_row *a = *(struct sample_row *const *)pa;
+	const struct sample_row *b = *(struct sample_row *const *)pb;
+	const struct top *t = arg;
+	char da[64], db[64];
+	int cmp;
+
+	switch (t->sort) {
+	case SORT_COMM:
+		cmp = strcmp(a->owner_comm, b->owner_comm);
+		break;
+	case SORT_DEVICES:
+		devices_text(a, da, sizeof(da), sizeof(da) - 8);
+		devices_text(b, db, sizeof(db), sizeof(db) - 8);
+		cmp = strcmp(da, db);
+		break;
+	case SORT_MECHANISM:
+		cmp = strcmp(iommudirty_mechanism_name(a->mechanism),
+			     iommudirty_mechanism_name(b->mechanism));
+		break;
+	default: {
+		double x = sort_number(a, t->sort), y = sort_number(b, t->sort);
+
+		cmp = x < y ? -1 : x > y;
+		/* numbers other than ids and pids read best largest first */
+		if (t->sort != SORT_ID && t->sort != SORT_PID)
+			cmp = -cmp;
+	}
+	}
+	if (t->reverse)
+		cmp = -cmp;
+	/* ties in id order, so rows do not jump between refreshes */
+	return cmp ? cmp : a->id < b->id ? -1 : a->id > b->id;
+}
+
+static bool matches(const struct top *t, const struct sample_row *r)
+{
+	char num[24];
+
+	if (!t->filter[0] || strstr(r->owner_comm, t->filter) ||
+	    strstr(iommudirty_mechanism_name(r->mechanism), t->filter))
+		return true;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->id);
+	if (!strcmp(num, t->filter))
+		return true;
+	snprintf(num, sizeof(num), "%u", r->owner_pid);
+	if (!strcmp(num, t->filter))
+		return true;
+	for (unsigned int i = 0; i < r->n_devs && i < SAMPLE_MAX_DEVS; i++)
+		if (strstr(r->devs[i], t->filter))
+			return true;
+	return false;
+}
+
+int top_build_view(struct top *t)
+{
+	if (t->view_cap < t->s.n) {
+		struct sample_row **v = realloc(t->view, t->s.n * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->view = v;
+		t->view_cap = t->s.n;
+	}
+	t->n_view = 0;
+	for (unsigned int i = 0; i < t->s.n; i++)
+		if (matches(t, &t->s.rows[i]))
+			t->view[t->n_view++] = &t->s.rows[i];
+	if (t->n_view)
+		qsort_r(t->view, t->n_view, sizeof(*t->view), compare_rows, t);
+	return 0;
+}
+
+void top_format_summary(const struct top *t, char *l1, char *l2, size_t len)
+{
+	struct sample_totals tot;
+	char when[32], mapped[16];
+
+	sampler_totals(&t->s, &tot);
+	cli_time(when, sizeof(when), cli_now_ns(CLOCK_REALTIME));
+	cli_size(t->c, mapped, sizeof(mapped), tot.mapped_bytes);
+	snprintf(l1, len, "iommu-dirtyctl top - %s  every %.1f s  domains %u, tracking %u, "
+		 "observed by top %u", when + 11, (double)t->delay_ms / 1000, tot.domains,
+		 tot.tracking, tot.observed);
+	snprintf(l2, len, "DMA dirty %.0f pages/s, %.1f MiB/s; mapped %s; sort %s%s%s%s%s",
+		 tot.pages_per_second, tot.bytes_per_second / (1 << 20), mapped,
+		 top_sort_name(t->sort), t->reverse ? " (reversed)" : "",
+		 t->filter[0] ? "; filter '" : "", t->filter, t->filter[0] ? "'" : "");
+}
+
+static size_t put_cell(char *buf, size_t len, size_t used, int col, const char *text)
+{
+	const struct column *k = &columns[col];
+	int n;
+
+	if (used >= len)
+		return used;
+	n = snprintf(buf + used, len - used, "%s%*.*s", used ? " " : "",
+		     k->left ? -k->width : k->width, k->width, text);
+	return used + (n > 0 ? (size_t)n : 0);
+}
+
+void top_format_columns(const struct top *t, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	(void)t;
+	buf[0] = '\0';
+	for (int i = 0; i <= SORT_N; i++)
+		used = put_cell(buf, len, used, i, columns[i].head);
+}
+
+void top_format_row(const struct top *t, const struct sample_row *r, char *buf, size_t len)
+{
+	bool rate = r->has_rate && r->source != SOURCE_NONE;
+	char cell[SORT_N + 1][64];
+	size_t used = 0;
+
+	snprintf(cell[SORT_ID], 64, "%llu", (unsigned long long)r->id);
+	snprintf(cell[SORT_PID], 64, "%u", r->owner_pid);
+	snprintf(cell[SORT_COMM], 64, "%s", r->owner_comm);
+	devices_text(r, cell[SORT_DEVICES], 64, (size_t)columns[SORT_DEVICES].width);
+	snprintf(cell[SORT_MECHANISM], 64, "%s", iommudirty_mechanism_name(r->mechanism));
+	snprintf(cell[SORT_TRACKING], 64, "%s", tracking_word(r));
+	cli_size(t->c, cell[SORT_MAPPED], 64, r->mapped_bytes);
+	snprintf(cell[SORT_PAGES], 64, rate ? "%.0f" : "-", r->pages_per_second);
+	snprintf(cell[SORT_BYTES], 64, rate ? "%.1f" : "-", r->bytes_per_second / (1 << 20));
+	snprintf(cell[SORT_SHARE], 64, rate ? "%.1f" : "-", r->dirty_share * 100);
+	snprintf(cell[SORT_HARVESTS], 64, "%llu", (unsigned long long)r->harvests);
+	snprintf(cell[SORT_OBSERVERS], 64, "%u", r->n_observers);
+	snprintf(cell[SORT_N], 64, "%s", r->source == SOURCE_OBSERVER ? "top" :
+		 r->source == SOURCE_HARVESTS ? "own" : "-");
+	buf[0] = '\0';
+	for (int i = 0; i <= SORT_N; i++)
+		used = put_cell(buf, len, used, i, cell[i]);
+}
+
+int top_wait(struct top *t, uint64_t deadline, int also_fd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = sampler_event_fd(&t->s), .events = POLLIN },
+		{ .fd = also_fd, .events = POLLIN },
+	};
+
+	while (!cli_stop) {
+		uint64_t now = cli_now_ns(CLOCK_MONOTONIC);
+		int rc;
+
+		if (now >= deadline)
+			return 0;
+		rc = poll(pfd, 2, (int)((deadline - now + 999999) / 1000000));
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		if (rc <= 0)
+			continue;
+		if (pfd[1].revents)
+			return 1;
+		if (pfd[0].revents) {
+			rc = sampler_events(&t->s);
+			if (rc < 0 && rc != -ENOBUFS)
+				return rc;
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static void json_row(struct json *j, const struct sample_row *r)
+{
+	json_obj_open(j, NULL);
+	json_u64(j, "id", r->id);
+	json_u64(j, "owner_pid", r->owner_pid);
+	json_str(j, "owner_comm", r->owner_comm);
+	json_u64(j, "hwpt_id", r->hwpt_id);
+	json_arr_open(j, "dev");
+	for (unsigned int i = 0; i < r->n_devs && i < SAMPLE_MAX_DEVS; i++)
+		json_str(j, NULL, r->devs[i]);
+	json_arr_close(j);
+	json_u64(j, "n_devs", r->n_devs);
+	json_str(j, "mechanism", iommudirty_mechanism_name(r->mechanism));
+	json_bool(j, "dirty_alloc", r->dirty_alloc);
+	json_bool(j, "tracking", r->tracking);
+	json_bool(j, "owner_tracking", r->owner_tracking);
+	json_u64(j, "consumers", r->consumers);
+	json_u64(j, "observers", r->n_observers);
+	json_u64(j, "mapped_bytes", r->mapped_bytes);
+	json_u64(j, "harvests", r->harvests);
+	json_u64(j, "dirty_pages", r->dirty_pages);
+	json_str(j, "source", sample_source_name(r->source));
+	json_bool(j, "observed", r->observed);
+	json_bool(j, "new", r->is_new);
+	json_bool(j, "gone", r->gone);
+	if (r->has_rate && r->source != SOURCE_NONE) {
+		json_u64(j, "interval_dirty_pages", r->interval_pages);
+		json_u64(j, "interval_dirty_bytes", r->interval_bytes);
+		json_u64(j, "interval_harvests", r->interval_harvests);
+		json_double(j, "pages_per_second", r->pages_per_second);
+		json_double(j, "bytes_per_second", r->bytes_per_second);
+		json_double(j, "dirty_share", r->dirty_share);
+	}
+	json_obj_close(j);
+}
+
+static void print_snapshot(struct top *t)
+{
+	struct cli *c = t->c;
+
+	if (c->json) {
+		struct sample_totals tot;
+
+		sampler_totals(&t->s, &tot);
+		json_obj_open(&c->j, NULL);
+		json_u64(&c->j, "time", cli_now_ns(CLOCK_REALTIME));
+		json_double(&c->j, "interval_seconds", t->s.interval);
+		json_obj_open(&c->j, "totals");
+		json_u64(&c->j, "domains", tot.domains);
+		json_u64(&c->j, "tracking", tot.tracking);
+		json_u64(&c->j, "observed", tot.observed);
+		json_u64(&c->j, "mapped_bytes", tot.mapped_bytes);
+		json_double(&c->j, "pages_per_second", tot.pages_per_second);
+		json_double(&c->j, "bytes_per_second", tot.bytes_per_second);
+		json_obj_close(&c->j);
+		json_arr_open(&c->j, "domains");
+		for (unsigned int i = 0; i < t->n_view; i++)
+			json_row(&c->j, t->view[i]);
+		json_arr_close(&c->j);
+		json_obj_close(&c->j);
+		json_end(&c->j);
+	} else {
+		char l1[256], l2[256], line[256];
+
+		top_format_summary(t, l1, l2, sizeof(l1));
+		top_format_columns(t, line, sizeof(line));
+		printf("%s\n%s\n\n%s\n", l1, l2, line);
+		for (unsigned int i = 0; i < t->n_view; i++) {
+			top_format_row(t, t->view[i], line, sizeof(line));
+			printf("%s\n", line);
+		}
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+/* --observe: the domains named, or every one that can be observed. */
+static int observe_requested(struct top *t)
+{
+	for (unsigned int i = 0; i < t->s.n; i++) {
+		struct sample_row *r = &t->s.rows[i];
+		bool want = t->observe_all && r->dirty_alloc;
+		int rc;
+
+		for (unsigned int k = 0; k < t->n_observe && !want; k++)
+			want = t->observe[k] == r->id;
+		if (!want)
+			continue;
+		rc = sampler_observe(&t->s, r->id, true);
+		if (rc)
+			return cli_fail(t->c, rc, "cannot observe domain %llu",
+					(unsigned long long)r->id);
+	}
+	for (unsigned int k = 0; k < t->n_observe; k++)
+		if (!sampler_find(&t->s, t->observe[k]))
+			return cli_fail(t->c, -ENOENT, "domain %llu",
+					(unsigned long long)t->observe[k]);
+	return 0;
+}
+
+static int batch(struct top *t)
+{
+	uint64_t next = cli_now_ns(CLOCK_MONOTONIC);
+	int rc;
+
+	for (uint64_t n = 0; !cli_stop && (!t->iterations || n < t->iterations); n++) {
+		next += t->delay_ms * 1000000u;
+		while ((rc = top_wait(t, next, -1)) > 0)
+			;
+		if (rc < 0)
+			return cli_fail(t->c, rc, "cannot read notifications");
+		if (cli_stop)
+			break;
+		rc = sampler_refresh(&t->s) ?: top_build_view(t);
+		if (rc)
+			return cli_fail(t->c, rc, "cannot list domains");
+		print_snapshot(t);
+		if (t->s.read_error)
+			fprintf(stderr, "iommu-dirtyctl top: stopped observing domain %llu: %s\n",
+				(unsigned long long)t->s.read_error_id, strerror(-t->s.read_error));
+	}
+	return EXIT_OK;
+}
+
+enum { OPT_OBSERVE = 256 };
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct top *t = state->input;
+	uint64_t v;
+	int rc;
+
+	switch (key) {
+	case 'b':
+		t->batch = true;
+		return 0;
+	case 'd':
+		if (parse_seconds_ms(arg, &v) || v < 100 || v > 3600000)
+			argp_error(state, "--delay takes 0.1 to 3600 seconds, not '%s'", arg);
+		t->delay_ms = v;
+		return 0;
+	case 'n':
+		if (parse_u64(arg, &t->iterations) || !t->iterations)
+			argp_error(state, "--iterations takes a positive number, not '%s'", arg);
+		return 0;
+	case 's':
+		rc = top_sort_parse(arg, &t->sort);
+		if (rc)
+			argp_error(state, "--sort: %s field '%s' (id, pid, comm, devices, mechanism, "
+				   "tracking, mapped, pages, bytes, share, harvests, observers)",
+				   rc == -EEXIST ? "ambiguous" : "no", arg);
+		return 0;
+	case 'r':
+		t->reverse = true;
+		return 0;
+	case 'f':
+		if (strlen(arg) >= sizeof(t->filter))
+			argp_error(state, "--filter takes at most %zu characters",
+				   sizeof(t->filter) - 1);
+		snprintf(t->filter, sizeof(t->filter), "%s", arg);
+		return 0;
+	case OPT_OBSERVE:
+		if (!strcmp(arg, "all")) {
+			t->observe_all = true;
+			return 0;
+		}
+		if (parse_u64(arg, &v) || !v)
+			argp_error(state, "--observe takes a domain id or 'all', not '%s'", arg);
+		if (t->n_observe == TOP_MAX_OBSERVE)
+			argp_error(state, "--observe: at most %d domains", TOP_MAX_OBSERVE);
+		t->observe[t->n_observe++] = v;
+		return 0;
+	default:
+		return cli_collect(key, arg, state);
+	}
+}
+
+int cmd_top(struct cli *c, int argc, char **argv)
+{
+	static const struct argp_option options[] = {
+		{ "batch", 'b', NULL, 0, "Print snapshots as text (or JSON lines with -j) instead "
+		  "of the screen; the default without a terminal", 0 },
+		{ "delay", 'd', "SECONDS", 0, "Refresh every SECONDS, 0.1 to 3600 (default 1)", 0 },
+		{ "iterations", 'n', "N", 0, "Stop after N refreshes (default: at q, SIGINT or "
+		  "SIGTERM)", 0 },
+		{ "sort", 's', "FIELD", 0, "Sort by id, pid, comm, devices, mechanism, tracking, "
+		  "mapped, pages, bytes (default), share, harvests or observers", 0 },
+		{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
+		{ "filter", 'f', "TEXT", 0, "Only domains whose id or pid is TEXT, or whose "
+		  "command, devices or mechanism contain it", 0 },
+		{ "observe", OPT_OBSERVE, "ID|all", 0, "Observe these domains (repeatable) to "
+		  "measure their DMA dirtying directly; needs CAP_SYS_ADMIN", 0 },
+		{ 0 }
+	};
+	static const struct argp argp = {
+		options, parse_opt, "",
+		"Show every domain's DMA dirty rate, refreshed every delay, in the style of "
+		"top(1). Rates come from the owner's harvests, or from top's own observer "
+		"for the domains it observes (key e, or --observe); domains appear and go "
+		"as the kernel announces them.\v"
+		"Keys: q quit, h help, arrows select, s sort field, < > previous/next sort "
+		"field, R reverse, d delay, / filter, e observe the selected domain, "
+		"x stop observing it.", NULL, NULL, NULL
+	};
+	struct top t = { .c = c, .delay_ms = 1000, .sort = SORT_BYTES };
+	struct iommudirty *mon = NULL;
+	int rc = cli_parse(c, &argp, argc, argv, &t);
+
+	if (rc)
+		return rc;
+	if (t.a.argc)
+		return cli_usage(c, "unexpected argument '%s'", t.a.argv[0]);
+	if (!t.batch && (c->json || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		t.batch = true;
+	rc = cli_need_caps(c, t.n_observe || t.observe_all) ?: cli_connect(c);
+	if (rc)
+		return rc;
+	rc = iommudirty_open(&mon);
+	if (rc)
+		return cli_fail(c, rc, "cannot open a second socket for notifications");
+	rc = sampler_init(&t.s, c->h, mon);
+	if (rc) {
+		iommudirty_close(mon);
+		return cli_fail(c, rc, "cannot join the monitor group");
+	}
+	cli_catch_signals();
+	rc = sampler_refresh(&t.s);
+	if (rc)
+		rc = cli_fail(c, rc, "cannot list domains");
+	else
+		rc = observe_requested(&t) ?: t.batch ? batch(&t) : top_screen(&t);
+	sampler_free(&t.s);
+	free(t.view);
+	iommudirty_close(mon);
+	return rc;
+}
