@@ -3,8 +3,11 @@
 # numbers and ratios; no pass/fail on speed (tests/tools/dirty_bench.c):
 # bitmap-get against the owner's IOMMU_HWPT_GET_DIRTY_BITMAP on a 1.75 GiB
 # mock mapping with one page in three dirty, the owner's harvest with one
-# observer against none, and extents against raw bytes on the wire.
+# observer against none, and extents against raw bytes on the wire. Then
+# tests/bench/top-cpu: the CPU `iommu-dirtyctl top` uses refreshing once a
+# second over 256 domains (screen, batch, and batch observing them all).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 tests/vm/run --name bench --timeout 1800 -- build/tests/dirty-bench 1792M
+tests/vm/run --name bench-top --timeout 900 -- tests/bench/top-cpu 256 30

@@ -7,6 +7,7 @@
 
 #include "../../cli/cli.h"
 #include "../../cli/model.h"
+#include "../../cli/top.h"
 #include "tap.h"
 
 /* Run @fn on a writer into memory; returns the text (free it). */
@@ -124,8 +125,107 @@ static void test_precopy(void)
 	TAP_OK(r.converges && r.passes == 1, "unless all memory fits in the downtime");
 }
 
+static struct sample_row top_row(uint64_t id, uint32_t pid, const char *comm, double bytes)
+{
+	struct sample_row r = {
+		.id = id, .owner_pid = pid, .mechanism = 1, .dirty_alloc = true,
+		.owner_tracking = true, .tracking = true, .mapped_bytes = 4 << 20,
+		.page_size = 4096, .has_rate = true, .source = SOURCE_HARVESTS,
+		.bytes_per_second = bytes, .pages_per_second = bytes / 4096,
+		.dirty_share = bytes / (4 << 20), .harvests = 7, .n_devs = 1,
+	};
+
+	snprintf(r.owner_comm, sizeof(r.owner_comm), "%s", comm);
+	snprintf(r.devs[0], sizeof(r.devs[0]), "dev%llu", (unsigned long long)id);
+	return r;
+}
+
+static const char *view_ids(struct top *t, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	top_build_view(t);
+	for (unsigned int i = 0; i < t->n_view && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%llu", i ? "," : "",
+					 (unsigned long long)t->view[i]->id);
+	return buf;
+}
+
+static void test_top(void)
+{
+	struct sample_row rows[4] = {
+		top_row(3, 300, "qemu-a", 1 << 20), top_row(5, 100, "qemu-b", 4 << 20),
+		top_row(7, 200, "vmm", 1 << 20), top_row(9, 400, "qemu-c", 0),
+	};
+	struct cli c = { 0 };
+	struct top t = { .c = &c, .delay_ms = 1000, .sort = SORT_BYTES };
+	char head[256], line[256], ids[64];
+	enum top_sort sort;
+	int fields = 0;
+
+	TAP_OK(!top_sort_parse("bytes", &sort) && sort == SORT_BYTES, "top sort by name");
+	TAP_OK(!top_sort_parse("ma", &sort) && sort == SORT_MAPPED, "top sort by unique prefix");
+	TAP_OK(top_sort_parse("m", &sort) == -EEXIST, "top sort: ambiguous prefix");
+	TAP_OK(top_sort_parse("p", &sort) == -EEXIST, "top sort: p is pid or pages");
+	TAP_OK(top_sort_parse("", &sort) == -EINVAL && top_sort_parse("size", &sort) == -EINVAL,
+	       "top sort: no such field");
+
+	t.s.rows = rows;
+	t.s.n = t.s.cap = 4;
+	TAP_OK(!strcmp(view_ids(&t, ids, sizeof(ids)), "5,3,7,9"),
+	       "top sorts bytes/s largest first, ties by id: %s", ids);
+	t.reverse = true;
+	TAP_OK(!strcmp(view_ids(&t, ids, sizeof(ids)), "9,3,7,5"), "top reverses, ties still by id: %s", ids);
+	t.reverse = false;
+	t.sort = SORT_PID;
+	TAP_OK(!strcmp(view_ids(&t, ids, sizeof(ids)), "5,7,3,9"), "top sorts pids smallest first");
+	t.sort = SORT_COMM;
+	snprintf(t.filter, sizeof(t.filter), "qemu");
+	TAP_OK(!strcmp(view_ids(&t, ids, sizeof(ids)), "3,5,9"), "top filters on the command");
+	snprintf(t.filter, sizeof(t.filter), "200");
+	TAP_OK(!strcmp(view_ids(&t, ids, sizeof(ids)), "7"), "top filters on a pid");
+	snprintf(t.filter, sizeof(t.filter), "20");
+	TAP_OK(!strcmp(view_ids(&t, ids, sizeof(ids)), ""), "a pid filter matches whole pids");
+	snprintf(t.filter, sizeof(t.filter), "dev9");
+	TAP_OK(!strcmp(view_ids(&t, ids, sizeof(ids)), "9"), "top filters on a device");
+	free(t.view);
+
+	top_format_columns(&t, head, sizeof(head));
+	top_format_row(&t, &rows[1], line, sizeof(line));
+	TAP_OK(strlen(head) == strlen(line), "a row is as wide as the header:\n# %s\n# %s", head,
+	       line);
+	for (char *p = strtok(line, " "); p; p = strtok(NULL, " "))
+		fields++;
+	TAP_OK(fields == 13, "a row has the header's 13 cells (%d)", fields);
+	top_format_row(&t, &rows[1], line, sizeof(line));
+	TAP_OK(strstr(line, "      4.0  100.0 ") && strstr(line, " own"),
+	       "MiB/s, DIRTY%% and the source: %s", line);
+
+	rows[2].has_rate = false;
+	rows[2].gone = true;
+	rows[2].n_devs = 3;
+	snprintf(rows[2].devs[0], sizeof(rows[2].devs[0]), "0000:00:05.0");
+	snprintf(rows[2].devs[1], sizeof(rows[2].devs[1]), "0000:00:06.0");
+	top_format_row(&t, &rows[2], line, sizeof(line));
+	TAP_OK(strstr(line, " 0000:00:05.0,+2 ") && strstr(line, " gone ") &&
+	       strstr(line, "      -        -      - "),
+	       "devices cut with +N, gone, no rate: %s", line);
+	TAP_OK(strlen(head) == strlen(line), "a row without rates keeps the columns");
+
+	{
+		struct sample_totals tot;
+
+		sampler_totals(&t.s, &tot);
+		TAP_OK(tot.domains == 3 && tot.mapped_bytes == 3 * (4 << 20) &&
+		       tot.bytes_per_second == 6 << 20,
+		       "totals leave gone domains out of the count, not out of the rate");
+	}
+}
+
 int main(void)
 {
+	test_top();
 	test_precopy();
 	test_json();
 	test_exit_status();

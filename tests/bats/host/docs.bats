@@ -54,4 +54,21 @@ complete_words() {
 	assert_output "$(printf '1gbit\n10gbit\n100gbit')"
 	run complete_words iommu-dirtyctl r
 	assert_output rate
+	run complete_words iommu-dirtyctl top --s
+	assert_output -- "--sort"
+	run complete_words iommu-dirtyctl top --sort m
+	assert_output "$(printf 'mechanism\nmapped')"
+	run complete_words iommu-dirtyctl top --observe a
+	assert_output all
+}
+
+@test "every subcommand has its man page section and its completion" {
+	local cmd commands
+	commands=$(iommu-dirtyctl help | awk '/^Commands/ { on = 1; next } on && !NF { exit } on { print $1 }')
+	[ "$(wc -w <<<"$commands")" -ge 12 ]
+	for cmd in $commands; do
+		grep -Eq "^\.B[IR]* $cmd( |$)" "$TOP/man/iommu-dirtyctl.8" || { echo "man page lacks $cmd"; return 1; }
+		run complete_words iommu-dirtyctl "$cmd"
+		assert_output "$cmd"
+	done
 }

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What top's two views share: the filter, the sort and the text of the
+ * summary, the column header and a row, so the screen and batch mode
+ * cannot drift apart; and the wait between refreshes.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "top.h"
+
+/* Columns in the order of enum top_sort, then the source (not sortable). */
+static const struct column {
+	const char *head;
+	const char *sort_name;
+	int width;
+	bool left;
+} columns[] = {
+	[SORT_ID] = { "ID", "id", 6, false },
+	[SORT_PID] = { "PID", "pid", 7, false },
+	[SORT_COMM] = { "COMMAND", "comm", 15, true },
+	[SORT_DEVICES] = { "DEVICES", "devices", 16, true },
+	[SORT_MECHANISM] = { "MECH", "mechanism", 11, true },
+	[SORT_TRACKING] = { "TRACK", "tracking", 5, true },
+	[SORT_MAPPED] = { "MAPPED", "mapped", 7, false },
+	[SORT_PAGES] = { "PAGES/s", "pages", 9, false },
+	[SORT_BYTES] = { "MiB/s", "bytes", 8, false },
+	[SORT_SHARE] = { "DIRTY%", "share", 6, false },
+	[SORT_HARVESTS] = { "HARVESTS", "harvests", 9, false },
+	[SORT_OBSERVERS] = { "OBS", "observers", 3, false },
+	[SORT_N] = { "SRC", NULL, 3, true },
+};
+
+const char *top_sort_name(enum top_sort sort)
+{
+	return sort < SORT_N ? columns[sort].sort_name : "?";
+}
+
+int top_sort_parse(const char *name, enum top_sort *sort)
+{
+	size_t len = strlen(name);
+	int found = -1;
+
+	for (int i = 0; i < SORT_N; i++) {
+		if (!strcmp(name, columns[i].sort_name)) {
+			*sort = (enum top_sort)i;
+			return 0;
+		}
+		if (len && !strncmp(name, columns[i].sort_name, len)) {
+			if (found >= 0)
+				return -EEXIST;
+			found = i;
+		}
+	}
+	if (found < 0)
+		return -EINVAL;
+	*sort = (enum top_sort)found;
+	return 0;
+}
+
+static const char *tracking_word(const struct sample_row *r)
+{
+	if (r->gone)
+		return "gone";
+	if (!r->dirty_alloc)
+		return "-";
+	return r->owner_tracking ? "owner" : r->tracking ? "obs" : "off";
+}
+
+/* The devices as the column shows them: "a,b", or "a,+2" past its width. */
+static void devices_text(const struct sample_row *r, char *buf, size_t len, size_t width)
+{
+	size_t used = 0;
+
+	if (!r->n_devs) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < r->n_devs && i < SAMPLE_MAX_DEVS; i++) {
+		size_t need = strlen(r->devs[i]) + (i ? 1 : 0);
+
+		if (used + need > width || (i + 1 < r->n_devs && i + 1 == SAMPLE_MAX_DEVS)) {
+			snprintf(buf + used, len - used, ",+%u", r->n_devs - i);
+			return;
+		}
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", r->devs[i]);
+	}
+}
+
+static double sort_number(const struct sample_row *r, enum top_sort sort)
+{
+	switch (sort) {
+	case SORT_ID: return (double)r->id;
+	case SORT_PID: return r->owner_pid;
+	case SORT_MAPPED: return (double)r->mapped_bytes;
+	case SORT_PAGES: return r->pages_per_second;
+	case SORT_BYTES: return r->bytes_per_second;
+	case SORT_SHARE: return r->dirty_share;
+	case SORT_HARVESTS: return (double)r->harvests;
+	case SORT_OBSERVERS: return r->n_observers;
+	case SORT_TRACKING: return r->owner_tracking * 2 + r->tracking;
+	default: return 0;
+	}
+}
+
+static int compare_rows(const void *pa, const void *pb, void *arg)
+{
+	const struct sample_row *a = *(struct sample_row *const *)pa;
+	const struct sample_row *b = *(struct sample_row *const *)pb;
+	const struct top *t = arg;
+	char da[64], db[64];
+	int cmp;
+
+	switch (t->sort) {
+	case SORT_COMM:
+		cmp = strcmp(a->owner_comm, b->owner_comm);
+		break;
+	case SORT_DEVICES:
+		devices_text(a, da, sizeof(da), sizeof(da) - 8);
+		devices_text(b, db, sizeof(db), sizeof(db) - 8);
+		cmp = strcmp(da, db);
+		break;
+	case SORT_MECHANISM:
+		cmp = strcmp(iommudirty_mechanism_name(a->mechanism),
+			     iommudirty_mechanism_name(b->mechanism));
+		break;
+	default: {
+		double x = sort_number(a, t->sort), y = sort_number(b, t->sort);
+
+		cmp = x < y ? -1 : x > y;
+		/* numbers other than ids and pids read best largest first */
+		if (t->sort != SORT_ID && t->sort != SORT_PID)
+			cmp = -cmp;
+	}
+	}
+	if (t->reverse)
+		cmp = -cmp;
+	/* ties in id order, so rows do not jump between refreshes */
+	return cmp ? cmp : a->id < b->id ? -1 : a->id > b->id;
+}
+
+static bool matches(const struct top *t, const struct sample_row *r)
+{
+	char num[24];
+
+	if (!t->filter[0] || strstr(r->owner_comm, t->filter) ||
+	    strstr(iommudirty_mechanism_name(r->mechanism), t->filter))
+		return true;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->id);
+	if (!strcmp(num, t->filter))
+		return true;
+	snprintf(num, sizeof(num), "%u", r->owner_pid);
+	if (!strcmp(num, t->filter))
+		return true;
+	for (unsigned int i = 0; i < r->n_devs && i < SAMPLE_MAX_DEVS; i++)
+		if (strstr(r->devs[i], t->filter))
+			return true;
+	return false;
+}
+
+int top_build_view(struct top *t)
+{
+	if (t->view_cap < t->s.n) {
+		struct sample_row **v = realloc(t->view, t->s.n * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->view = v;
+		t->view_cap = t->s.n;
+	}
+	t->n_view = 0;
+	for (unsigned int i = 0; i < t->s.n; i++)
+		if (matches(t, &t->s.rows[i]))
+			t->view[t->n_view++] = &t->s.rows[i];
+	if (t->n_view)
+		qsort_r(t->view, t->n_view, sizeof(*t->view), compare_rows, t);
+	return 0;
+}
+
+void top_format_summary(const struct top *t, char *l1, char *l2, size_t len)
+{
+	struct sample_totals tot;
+	char when[32], mapped[16];
+
+	sampler_totals(&t->s, &tot);
+	cli_time(when, sizeof(when), cli_now_ns(CLOCK_REALTIME));
+	cli_size(t->c, mapped, sizeof(mapped), tot.mapped_bytes);
+	snprintf(l1, len, "iommu-dirtyctl top - %s  every %.1f s  domains %u, tracking %u, "
+		 "observed by top %u", when + 11, (double)t->delay_ms / 1000, tot.domains,
+		 tot.tracking, tot.observed);
+	snprintf(l2, len, "DMA dirty %.0f pages/s, %.1f MiB/s; mapped %s; sort %s%s%s%s%s",
+		 tot.pages_per_second, tot.bytes_per_second / (1 << 20), mapped,
+		 top_sort_name(t->sort), t->reverse ? " (reversed)" : "",
+		 t->filter[0] ? "; filter '" : "", t->filter, t->filter[0] ? "'" : "");
+}
+
+static size_t put_cell(char *buf, size_t len, size_t used, int col, const char *text)
+{
+	const struct column *k = &columns[col];
+	int n;
+
+	if (used >= len)
+		return used;
+	n = snprintf(buf + used, len - used, "%s%*.*s", used ? " " : "",
+		     k->left ? -k->width : k->width, k->width, text);
+	return used + (n > 0 ? (size_t)n : 0);
+}
+
+void top_format_columns(const struct top *t, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	(void)t;
+	buf[0] = '\0';
+	for (int i = 0; i <= SORT_N; i++)
+		used = put_cell(buf, len, used, i, columns[i].head);
+}
+
+void top_format_row(const struct top *t, const struct sample_row *r, char *buf, size_t len)
+{
+	bool rate = r->has_rate && r->source != SOURCE_NONE;
+	char cell[SORT_N + 1][64];
+	size_t used = 0;
+
+	snprintf(cell[SORT_ID], 64, "%llu", (unsigned long long)r->id);
+	snprintf(cell[SORT_PID], 64, "%u", r->owner_pid);
+	snprintf(cell[SORT_COMM], 64, "%s", r->owner_comm);
+	devices_text(r, cell[SORT_DEVICES], 64, (size_t)columns[SORT_DEVICES].width);
+	snprintf(cell[SORT_MECHANISM], 64, "%s", iommudirty_mechanism_name(r->mechanism));
+	snprintf(cell[SORT_TRACKING], 64, "%s", tracking_word(r));
+	cli_size(t->c, cell[SORT_MAPPED], 64, r->mapped_bytes);
+	snprintf(cell[SORT_PAGES], 64, rate ? "%.0f" : "-", r->pages_per_second);
+	snprintf(cell[SORT_BYTES], 64, rate ? "%.1f" : "-", r->bytes_per_second / (1 << 20));
+	snprintf(cell[SORT_SHARE], 64, rate ? "%.1f" : "-", r->dirty_share * 100);
+	snprintf(cell[SORT_HARVESTS], 64, "%llu", (unsigned long long)r->harvests);
+	snprintf(cell[SORT_OBSERVERS], 64, "%u", r->n_observers);
+	snprintf(cell[SORT_N], 64, "%s", r->source == SOURCE_OBSERVER ? "top" :
+		 r->source == SOURCE_HARVESTS ? "own" : "-");
+	buf[0] = '\0';
+	for (int i = 0; i <= SORT_N; i++)
+		used = put_cell(buf, len, used, i, cell[i]);
+}
+
+int top_wait(struct top *t, uint64_t deadline, int also_fd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = sampler_event_fd(&t->s), .events = POLLIN },
+		{ .fd = also_fd, .events = POLLIN },
+	};
+
+	while (!cli_stop) {
+		uint64_t now = cli_now_ns(CLOCK_MONOTONIC);
+		int rc;
+
+		if (now >= deadline)
+			return 0;
+		rc = poll(pfd, 2, (int)((deadline - now + 999999) / 1000000));
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		if (rc <= 0)
+			continue;
+		if (pfd[1].revents)
+			return 1;
+		if (pfd[0].revents) {
+			rc = sampler_events(&t->s);
+			if (rc < 0 && rc != -ENOBUFS)
+				return rc;
+			return 2;
+		}
+	}
+	return 0;
+}
