@@ -7,7 +7,8 @@
 #   make demo      boot the VM, run an owner workload, show it as an operator
 #   make shell     interactive VM with a workload running
 #   make soak      long no-loss run on the debug kernel
-#   make bench     bitmap-get against the ioctl, observer cost, bytes on the wire
+#   make bench     bitmap-get against the ioctl, observer cost, bytes on the wire, top's CPU
+#   make fuzz      FUZZ_COUNT fuzzed messages and the fail-nth walk on the debug kernel
 #   make install   PREFIX=/usr/local DESTDIR=
 #   make clean     remove build/ except the unpacked kernel and its objects
 #   make distclean remove build/
@@ -81,12 +82,12 @@ cli: $(B)/bin/iommu-dirtyctl
 TOOLS_COMMON := tests/tools/iommufd.c common/opts.c
 TOOLS_HDRS := $(wildcard tests/tools/*.h common/*.h)
 TOOLS := $(B)/tests/mock-owner $(B)/tests/vfio-owner $(B)/tests/dump-loop $(B)/tests/noloss \
-	$(B)/tests/observe $(B)/tests/dirty-bench
+	$(B)/tests/observe $(B)/tests/dirty-bench $(B)/tests/nlfuzz $(B)/tests/failnth
 UNIT_TESTS := $(B)/tests/unit/test-opts $(B)/tests/unit/test-lib $(B)/tests/unit/test-cli
 # iommufd_test.h is not exported by headers_install; take it from our tree.
 TOOLS_CPPFLAGS := $(CPPFLAGS_COMMON) -Icommon -I$(KSRC)/drivers/iommu/iommufd
 
-.PHONY: all lib cli deps kernel check unit demo shell soak bench install clean distclean selftest
+.PHONY: all lib cli deps kernel check unit demo shell soak bench fuzz install clean distclean selftest
 all: lib cli $(TOOLS) $(UNIT_TESTS)
 
 $(DEPS_OK): scripts/deps.sh kernel/source.env
@@ -112,13 +113,17 @@ $(B)/tests/vfio-owner: tests/tools/vfio_owner.c $(TOOLS_COMMON) $(TOOLS_HDRS) $(
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(TOOLS_COMMON)
 
+$(B)/tests/nlfuzz: tests/tools/nlfuzz.c common/opts.c $(TOOLS_HDRS) $(HDR_OK)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLS_CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< common/opts.c
+
 $(B)/tests/dump-loop: tests/tools/dump_loop.c common/opts.c $(TOOLS_HDRS) $(HDR_OK)
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CPPFLAGS) $$(pkg-config --cflags libnl-genl-3.0) $(WARN) $(CFLAGS) -o $@ $< \
 		common/opts.c $$(pkg-config --libs libnl-genl-3.0)
 
 # Tools that speak iommu-dirty through tests/tools/dirty_nl.c (libiommudirty)
-NL_TOOLS := $(B)/tests/noloss $(B)/tests/observe $(B)/tests/dirty-bench
+NL_TOOLS := $(B)/tests/noloss $(B)/tests/observe $(B)/tests/dirty-bench $(B)/tests/failnth
 NL_TOOL_SRCS := tests/tools/dirty_nl.c $(TOOLS_COMMON)
 .SECONDEXPANSION:
 $(NL_TOOLS): $(B)/tests/%: tests/tools/$$(subst -,_,$$*).c $(NL_TOOL_SRCS) $(TOOLS_HDRS) $(HDR_OK) $(LIB_A)
@@ -186,6 +191,17 @@ soak: $(DEPS_OK)
 
 bench: $(DEPS_OK) all
 	scripts/bench.sh
+
+# The fuzzer and the fault walk on the debug kernel: FUZZ_COUNT messages
+# per run (four runs: privileged, without CAP_NET_ADMIN, without
+# CAP_SYS_ADMIN, from another network namespace), then fail-nth.
+FUZZ_COUNT ?= 1000000
+fuzz: $(DEPS_OK)
+	scripts/kernel.sh debug
+	$(MAKE) all
+	tests/vm/run --name fuzz --variant debug --timeout 5400 -- \
+		env FUZZ_COUNT=$(FUZZ_COUNT) bats --formatter tap tests/bats/mock/fuzz.bats \
+		tests/bats/mock/failnth.bats
 
 # ---- install --------------------------------------------------------------------
 # Installs whatever the build produced: admin binaries in build/bin, the

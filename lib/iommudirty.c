@@ -6,6 +6,8 @@
  * come from its own NLMSG_ERROR or NLMSG_DONE.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,8 @@ struct xact {
 	int cb_rc;	/* a caller's callback asked to stop with this */
 	int err;	/* the kernel's, or a parse error */
 	bool done;
+	unsigned int replies;	/* messages of the answer received */
+	bool dump;
 };
 
 IOMMUDIRTY_API const char *iommudirty_errmsg(const struct iommudirty *h)
@@ -73,6 +77,7 @@ static int on_valid(struct nl_msg *msg, void *p)
 	int rc;
 
 	x->h->rx_bytes += nlh->nlmsg_len;
+	x->replies++;
 	if (!x->valid || x->cb_rc || x->err)
 		return NL_OK;	/* drain the rest of a dump */
 	rc = x->valid(x, nlh);
@@ -125,6 +130,54 @@ static int on_finish(struct nl_msg *msg, void *p)
 	return NL_STOP;
 }
 
+#define LOST_ACK 1
+
+static void set_blocking(struct nl_sock *sk)
+{
+	int fd = nl_socket_get_fd(sk);
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+}
+
+/*
+ * The socket reported ENOBUFS: the kernel could not queue a message for
+ * us (memory, or a full buffer), and the error came before what was
+ * queued. A dump resumes at the next receive and a reply may be waiting,
+ * so keep receiving while messages come. An answer whose reply arrived
+ * but whose ACK was lost succeeded (LOST_ACK). Otherwise the outcome is
+ * unknown: -NLE_NOMEM, which the caller reports as -ENOBUFS.
+ */
+static int after_loss(struct xact *x, struct nl_cb *cb)
+{
+	struct pollfd pfd = { .fd = nl_socket_get_fd(x->h->sk), .events = POLLIN };
+	int rc = 0;
+
+	/* non-blocking: an answer that stops halfway must not hang us */
+	nl_socket_set_nonblocking(x->h->sk);
+	for (int losses = 1; !x->done && losses < 16; ) {
+		if (poll(&pfd, 1, 1000) <= 0)
+			break;
+		rc = nl_recvmsgs(x->h->sk, cb);
+		if (rc == -NLE_NOMEM)
+			losses++;
+		else if (rc < 0 && rc != -NLE_AGAIN)
+			break;
+	}
+	set_blocking(x->h->sk);
+	if (rc < 0 && rc != -NLE_AGAIN && rc != -NLE_NOMEM)
+		return rc;
+	if (x->done)
+		return 0;
+	/* one reply answers a do request: only its ACK can be missing */
+	if (x->replies && !x->dump)
+		return LOST_ACK;
+	snprintf(x->h->errmsg, sizeof(x->h->errmsg), "the kernel's answer was lost (it ran "
+		 "out of memory or the socket overran); the request may have taken effect");
+	return -NLE_NOMEM;
+}
+
 /* Send @msg (consumed) and receive until its ACK, error or NLMSG_DONE. */
 static int transact(struct xact *x, struct nl_msg *msg)
 {
@@ -140,15 +193,23 @@ static int transact(struct xact *x, struct nl_msg *msg)
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, x);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, x);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, x);
+	x->dump = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP;
 	rc = nl_send_auto(x->h->sk, msg);
 	nlmsg_free(msg);
-	while (rc >= 0 && !x->done)
+	while (rc >= 0 && !x->done) {
 		rc = nl_recvmsgs(x->h->sk, cb);
+		if (rc == -NLE_NOMEM && !x->done) {
+			rc = after_loss(x, cb);
+			break;
+		}
+	}
 	nl_cb_put(cb);
 	if (x->err)
 		return x->err;
+	if (rc == LOST_ACK)
+		return x->cb_rc;
 	if (rc < 0)
-		return rc == -NLE_NOMEM ? -ENOMEM : -EIO;
+		return rc == -NLE_NOMEM ? -ENOBUFS : -EIO;
 	return x->cb_rc;
 }
 

@@ -75,6 +75,7 @@ run_bats() {
 	else
 		tests/vm/run --name "check-$stage" "${vm[@]}" -- \
 			env RACE_ITERATIONS="${RACE_ITERATIONS:-}" NOLOSS_ROUNDS="${NOLOSS_ROUNDS:-}" \
+			FUZZ_COUNT="${FUZZ_COUNT:-}" \
 			bats --formatter tap "${dir[@]}" | tee "$R/$stage.tap"
 		rc=${PIPESTATUS[0]}
 	fi
@@ -139,14 +140,15 @@ else
 	want generated && run_generated
 	want unit && run_unit
 	want host && run_bats host -- tests/bats/host
-	want mock && run_bats mock --iommu none -- tests/bats/mock
+	want mock && run_bats mock --iommu none --timeout 1800 -- tests/bats/mock
 	want vtd && run_bats vtd --iommu intel -- tests/bats/vtd
 	want selftest && run_selftest
 	# The debug kernel is ~12x slower on these paths and Python crawls on
 	# it: the C-driven suites only, with fewer race rounds.
-	want debug-mock && RACE_ITERATIONS=20 NOLOSS_ROUNDS=60 run_bats debug-mock --iommu none \
-		--variant debug --timeout 2400 -- tests/bats/mock/owner.bats tests/bats/mock/race.bats \
-		tests/bats/mock/trace.bats tests/bats/mock/noloss.bats
+	want debug-mock && RACE_ITERATIONS=20 NOLOSS_ROUNDS=60 FUZZ_COUNT=20000 run_bats debug-mock \
+		--iommu none --variant debug --timeout 2400 -- tests/bats/mock/owner.bats \
+		tests/bats/mock/race.bats tests/bats/mock/trace.bats tests/bats/mock/noloss.bats \
+		tests/bats/mock/fuzz.bats tests/bats/mock/failnth.bats
 fi
 
 passed=$(cat "$R"/*.tap | grep -E '^ok ' | grep -vc '# [Ss][Kk][Ii][Pp]')

@@ -13,4 +13,10 @@ static inline uint64_t rng_next(uint64_t *s)
 	return *s * UINT64_C(2685821657736338717);
 }
 
+/* A number below @n (n > 0); the modulo bias does not matter here. */
+static inline uint64_t rng_below(uint64_t *s, uint64_t n)
+{
+	return rng_next(s) % n;
+}
+
 #endif

@@ -1,0 +1,28 @@
+# Every allocation of every iommu-dirty operation failed in turn
+# (tests/tools/failnth.c, after the manner of the upstream iommufd_fail_nth):
+# each failure leaves the state consistent and loses no dirty page. Needs
+# the debug kernel's fault injection (CONFIG_FAULT_INJECTION_DEBUG_FS,
+# FAILSLAB, FAIL_PAGE_ALLOC); skipped on a kernel without it. kmemleak and
+# the splat scan of tests/vm/run judge leaks and crashes.
+
+setup() {
+	load '../../helpers/common-setup'
+	_common_setup
+	D=/sys/kernel/debug
+	[ -e /proc/thread-self/fail-nth ] && [ -d "$D/failslab" ] ||
+		skip "the kernel has no fail-nth fault injection (use KERNEL_VARIANT=debug)"
+	# sleeping allocations too: failslab's defaults skip them
+	echo N >"$D/failslab/ignore-gfp-wait"
+	echo N >"$D/fail_page_alloc/ignore-gfp-wait"
+	echo N >"$D/fail_page_alloc/ignore-gfp-highmem"
+	local f
+	for f in "$D"/fail*/verbose; do echo 0 >"$f"; done
+}
+
+@test "every fault point of every operation fails cleanly, consistently and losing no page" {
+	run -0 failnth
+	echo "$output" | sed 's/^/# /' >&3
+	# all nine operations were walked, each through several fault points
+	[ "$(grep -c 'fault points:' <<<"$output")" = 9 ]
+	! grep -E ' [0-4] fault points' <<<"$output"
+}
