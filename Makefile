@@ -199,7 +199,7 @@ FUZZ_COUNT ?= 1000000
 fuzz: $(DEPS_OK)
 	scripts/kernel.sh debug
 	$(MAKE) all
-	tests/vm/run --name fuzz --variant debug --timeout 5400 -- \
+	tests/vm/run --name fuzz --variant debug --timeout 21600 -- \
 		env FUZZ_COUNT=$(FUZZ_COUNT) bats --formatter tap tests/bats/mock/fuzz.bats \
 		tests/bats/mock/failnth.bats
 
