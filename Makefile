@@ -82,7 +82,7 @@ cli: $(B)/bin/iommu-dirtyctl
 TOOLS_COMMON := tests/tools/iommufd.c common/opts.c
 TOOLS_HDRS := $(wildcard tests/tools/*.h common/*.h)
 TOOLS := $(B)/tests/mock-owner $(B)/tests/vfio-owner $(B)/tests/dump-loop $(B)/tests/noloss \
-	$(B)/tests/observe $(B)/tests/dirty-bench $(B)/tests/nlfuzz $(B)/tests/failnth
+	$(B)/tests/observe $(B)/tests/dirty-bench $(B)/tests/nlfuzz $(B)/tests/failnth $(B)/tests/churn
 UNIT_TESTS := $(B)/tests/unit/test-opts $(B)/tests/unit/test-lib $(B)/tests/unit/test-cli
 # iommufd_test.h is not exported by headers_install; take it from our tree.
 TOOLS_CPPFLAGS := $(CPPFLAGS_COMMON) -Icommon -I$(KSRC)/drivers/iommu/iommufd
@@ -123,7 +123,8 @@ $(B)/tests/dump-loop: tests/tools/dump_loop.c common/opts.c $(TOOLS_HDRS) $(HDR_
 		common/opts.c $$(pkg-config --libs libnl-genl-3.0)
 
 # Tools that speak iommu-dirty through tests/tools/dirty_nl.c (libiommudirty)
-NL_TOOLS := $(B)/tests/noloss $(B)/tests/observe $(B)/tests/dirty-bench $(B)/tests/failnth
+NL_TOOLS := $(B)/tests/noloss $(B)/tests/observe $(B)/tests/dirty-bench $(B)/tests/failnth \
+	$(B)/tests/churn
 NL_TOOL_SRCS := tests/tools/dirty_nl.c $(TOOLS_COMMON)
 .SECONDEXPANSION:
 $(NL_TOOLS): $(B)/tests/%: tests/tools/$$(subst -,_,$$*).c $(NL_TOOL_SRCS) $(TOOLS_HDRS) $(HDR_OK) $(LIB_A)
@@ -175,16 +176,22 @@ shell: $(DEPS_OK)
 	$(MAKE) all
 	tests/vm/run --shell --iommu $(or $(IOMMU),none) --variant $(KERNEL_VARIANT)
 
-# Long runs on the debug kernel: the owner's no-loss loop, then thousands
-# of owners destroying and closing while dumps race them.
+# Long runs on the debug kernel: the owner's no-loss loop; thousands of
+# owners destroying and closing while dumps race them and 12,500 churn
+# iterations (owners remapping and ending domains under observers killed
+# mid-dump); 4 x 250,000 fuzzed messages and the fail-nth walk. Then the
+# 10,000-round no-loss races on the default kernel.
 soak: $(DEPS_OK)
 	scripts/kernel.sh debug
 	$(MAKE) all
 	tests/vm/run --name soak-owner --variant debug --timeout 3600 -- \
 		$(B)/tests/mock-owner --domains 4 --size 32M --random 2000 --rounds 3000 \
 		--verify-clear --exact
-	tests/vm/run --name soak-race --variant debug --timeout 7200 -- \
+	tests/vm/run --name soak-race --variant debug --timeout 14400 -- \
 		env RACE_ITERATIONS=2500 bats --formatter tap tests/bats/mock/race.bats
+	tests/vm/run --name soak-fuzz --variant debug --timeout 14400 -- \
+		env FUZZ_COUNT=250000 bats --formatter tap tests/bats/mock/fuzz.bats \
+		tests/bats/mock/failnth.bats
 	scripts/kernel.sh default
 	tests/vm/run --name soak-noloss --timeout 5400 -- \
 		env NOLOSS_ROUNDS=10000 bats --formatter tap tests/bats/mock/noloss.bats

@@ -1,6 +1,8 @@
 # Owners creating and destroying domains while readers of the iommu-dirty
-# family dump them: C helpers only, so it also runs on the debug kernel
-# (KASAN, lockdep, kmemleak), where the Python client is far too slow.
+# family dump them, and (churn) owners remapping and ending domains while
+# observers read them and die mid-dump: C helpers only, so it also runs on
+# the debug kernel (KASAN, lockdep, kmemleak), where the Python client is
+# far too slow.
 
 setup() {
 	load '../../helpers/common-setup'
@@ -35,6 +37,19 @@ setup() {
 	[ "$(jq .seen "$BATS_TEST_TMPDIR/dumps")" -gt 0 ]
 	[ "$(jq .seen "$BATS_TEST_TMPDIR/devs")" -gt 0 ]
 	[ "$(jq .notifications "$BATS_TEST_TMPDIR/ntf")" -gt 0 ]
+}
+
+@test "observers reading, toggling and dying race owners that remap, destroy and close" {
+	# churn: RACE_ITERATIONS x 5 domains created, remapped and ended under
+	# observer threads and killed observers; see tests/tools/churn.c
+	run -0 churn --iterations $(( ${RACE_ITERATIONS:-200} * 5 ))
+	echo "# $output" >&3
+	local json
+	json=$(tail -1 <<<"$output")
+	assert_equal "$(jq .unexpected <<<"$json")" 0
+	assert_equal "$(jq .iterations <<<"$json")" $(( ${RACE_ITERATIONS:-200} * 5 ))
+	# the races really happened: reads, remaps, both ends, killed readers
+	[ "$(jq '[.reads, .remaps, .destroyed, .closed, .kills, .enables] | all(. > 0)' <<<"$json")" = true ]
 }
 
 @test "a dump of thousands of domains through libnl sees every one of them" {
