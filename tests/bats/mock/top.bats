@@ -75,23 +75,20 @@ pane() {
 	tmux -L "$TMUX_SOCKET" display-message -p -t top "$1"
 }
 
-# wait_screen REGEX: until the screen shows a line matching REGEX.
+# wait_screen [--not] REGEX: until the screen shows (or stops showing) a
+# line matching REGEX.
 wait_screen() {
+	local want=0 got
+	if [ "$1" = --not ]; then
+		want=1
+		shift
+	fi
 	for _ in $(seq 200); do
-		screen | grep -Eq -- "$1" && return 0
+		if screen | grep -Eq -- "$1"; then got=0; else got=1; fi
+		[ $got = $want ] && return 0
 		sleep 0.1
 	done
-	echo "the screen never showed /$1/:" >&2
-	screen >&2
-	return 1
-}
-
-wait_screen_not() {
-	for _ in $(seq 200); do
-		screen | grep -Eq -- "$1" || return 0
-		sleep 0.1
-	done
-	echo "the screen kept showing /$1/:" >&2
+	echo "the screen $([ $want = 0 ] && echo never showed || echo kept showing) /$1/:" >&2
 	screen >&2
 	return 1
 }
@@ -242,7 +239,7 @@ screen_ids() {
 	keys h
 	wait_screen "iommu-dirtyctl top: keys"
 	keys Space
-	wait_screen_not "iommu-dirtyctl top: keys"
+	wait_screen --not "iommu-dirtyctl top: keys"
 	tmux -L "$TMUX_SOCKET" resize-window -t top -x 60 -y 8
 	wait_screen "^ +ID +PID COMMAND"
 	[ "$(screen | awk '{ if (length > m) m = length } END { print m }')" -le 60 ]
