@@ -85,9 +85,11 @@ struct fuzz {
 	uint16_t family;
 	uint32_t seq;
 	uint64_t rng;	/* never 0 */
-	/* domain ids seen alive; those gone since stay as stale ids */
-	uint64_t ids[MAX_IDS];
-	unsigned int n_ids;
+	/* domain ids alive at the last look, and some that died since */
+	uint64_t live[MAX_IDS], stale[MAX_IDS];
+	unsigned int n_live, n_stale, next_stale;
+	/* tracking-set and bitmap-get meet on this one half the time */
+	uint64_t favourite;
 	/* what happened */
 	uint64_t sent, answered, acks, dumps, dump_parts, dropped, unanswered;
 	uint64_t by_errno[256];
@@ -142,9 +144,17 @@ static uint64_t some_id(struct fuzz *f)
 	case 0: return 0;
 	case 1: return UINT64_MAX;
 	case 2: return rng_next(&f->rng);
-	default: return f->n_ids ? f->ids[rng_below(&f->rng, f->n_ids)] : 1;
+	case 3: if (f->n_stale) return f->stale[rng_below(&f->rng, f->n_stale)];
+		/* fall through */
+	default: return f->n_live ? f->live[rng_below(&f->rng, f->n_live)] : 1;
 	}
 }
+
+/*
+ * Half the lease names come from a small pool, so a lease one message
+ * enables is read and disabled by others: the paths past the lookups.
+ */
+static const char *const pooled_names[] = { "fz0", "fz1", "fz2", "fz3" };
 
 /* Sizes around the interesting edges: 0, unaligned, pages, huge, wrapping. */
 static uint64_t some_size(struct fuzz *f)
@@ -164,6 +174,12 @@ static void put_name(struct fuzz *f, uint16_t type)
 	char name[48];
 	size_t len = rng_below(&f->rng, sizeof(name));
 
+	if (rng_below(&f->rng, 2)) {
+		const char *pooled = pooled_names[rng_below(&f->rng, 4)];
+
+		put_attr(f, type, pooled, strlen(pooled) + 1);
+		return;
+	}
 	for (size_t i = 0; i < len; i++)
 		name[i] = (char)(rng_below(&f->rng, 3) ? 'a' + rng_below(&f->rng, 26) :
 				 rng_below(&f->rng, 256));
@@ -227,7 +243,8 @@ static uint8_t put_plausible(struct fuzz *f, uint16_t *flags)
 		break;
 	case IOMMU_DIRTY_CMD_TRACKING_SET:
 		if (rng_below(&f->rng, 8))
-			put_u64(f, IOMMU_DIRTY_A_DOMAIN_ID, some_id(f));
+			put_u64(f, IOMMU_DIRTY_A_DOMAIN_ID, rng_below(&f->rng, 2) ? f->favourite :
+				some_id(f));
 		v8 = (uint8_t)rng_below(&f->rng, 3);
 		if (rng_below(&f->rng, 8))
 			put_attr(f, IOMMU_DIRTY_A_DOMAIN_ENABLE, &v8, 1);
@@ -244,7 +261,8 @@ static uint8_t put_plausible(struct fuzz *f, uint16_t *flags)
 		if (rng_below(&f->rng, 4))
 			*flags |= NLM_F_DUMP;
 		if (rng_below(&f->rng, 8))
-			put_u64(f, IOMMU_DIRTY_A_BITMAP_DOMAIN_ID, some_id(f));
+			put_u64(f, IOMMU_DIRTY_A_BITMAP_DOMAIN_ID, rng_below(&f->rng, 2) ?
+				f->favourite : some_id(f));
 		if (rng_below(&f->rng, 3))
 			put_name(f, IOMMU_DIRTY_A_BITMAP_OBSERVER_NAME);
 		if (rng_below(&f->rng, 2)) {
@@ -423,7 +441,15 @@ static int resolve_family(struct fuzz *f)
 	return -ENOENT;
 }
 
-/* Learn the live domain ids from a dump; ids already known stay (stale). */
+static bool has_id(const uint64_t *ids, unsigned int n, uint64_t id)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* The live domain ids from a dump; those that died since turn stale. */
 static void learn_ids(struct fuzz *f)
 {
 	static unsigned char buf[1 << 16];
@@ -435,11 +461,14 @@ static void learn_ids(struct fuzz *f)
 		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = ++f->seq },
 		.g = { .cmd = IOMMU_DIRTY_CMD_DOMAIN_GET, .version = 1 },
 	};
+	uint64_t live[MAX_IDS];
+	unsigned int n_live = 0;
+	bool done = false;
 	int n;
 
 	if (send(f->fd, &req, sizeof(req), 0) < 0)
 		return;
-	while ((n = recv_some(f, buf, sizeof(buf), 1000)) > 0) {
+	while (!done && (n = recv_some(f, buf, sizeof(buf), 1000)) > 0) {
 		for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, (unsigned int)n);
 		     h = NLMSG_NEXT(h, n)) {
 			int len = (int)h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
@@ -447,24 +476,34 @@ static void learn_ids(struct fuzz *f)
 
 			if (h->nlmsg_seq != f->seq)
 				continue;
-			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
-				return;
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
 			a = (void *)((char *)NLMSG_DATA(h) + GENL_HDRLEN);
 			/* a uint attribute: 4 bytes when the value fits */
 			if (ATTR_OK(a, len) && a->nla_type == IOMMU_DIRTY_A_DOMAIN_ID &&
-			    (a->nla_len == NLA_HDRLEN + 8 || a->nla_len == NLA_HDRLEN + 4)) {
-				uint64_t id = a->nla_len == NLA_HDRLEN + 8 ? *(uint64_t *)(a + 1) :
-					      *(uint32_t *)(a + 1);
-				unsigned int i;
-
-				for (i = 0; i < f->n_ids && f->ids[i] != id; i++)
-					;
-				if (i == f->n_ids)
-					f->ids[f->n_ids < MAX_IDS ? f->n_ids++ :
-					       rng_below(&f->rng, MAX_IDS)] = id;
-			}
+			    (a->nla_len == NLA_HDRLEN + 8 || a->nla_len == NLA_HDRLEN + 4) &&
+			    n_live < MAX_IDS)
+				live[n_live++] = a->nla_len == NLA_HDRLEN + 8 ?
+						 *(uint64_t *)(a + 1) : *(uint32_t *)(a + 1);
 		}
 	}
+	if (!done)
+		return;
+	for (unsigned int i = 0; i < f->n_live; i++) {
+		if (has_id(live, n_live, f->live[i]) ||
+		    has_id(f->stale, f->n_stale, f->live[i]))
+			continue;
+		f->stale[f->next_stale] = f->live[i];
+		f->next_stale = (f->next_stale + 1) % MAX_IDS;
+		if (f->n_stale < MAX_IDS)
+			f->n_stale++;
+	}
+	memcpy(f->live, live, n_live * sizeof(*live));
+	f->n_live = n_live;
+	if (n_live && !has_id(live, n_live, f->favourite))
+		f->favourite = live[rng_below(&f->rng, n_live)];
 }
 
 static void report(const struct fuzz *f, double seconds)
@@ -472,12 +511,12 @@ static void report(const struct fuzz *f, double seconds)
 	bool first = true;
 
 	printf("{\"sent\":%llu,\"answered\":%llu,\"unanswered\":%llu,\"dropped\":%llu,"
-	       "\"acks\":%llu,\"dumps\":%llu,\"dump_parts\":%llu,\"ids_known\":%u,"
+	       "\"acks\":%llu,\"dumps\":%llu,\"dump_parts\":%llu,\"ids_live\":%u,\"ids_stale\":%u,"
 	       "\"seconds\":%.1f,\"errno\":{",
 	       (unsigned long long)f->sent, (unsigned long long)f->answered,
 	       (unsigned long long)f->unanswered, (unsigned long long)f->dropped,
 	       (unsigned long long)f->acks, (unsigned long long)f->dumps,
-	       (unsigned long long)f->dump_parts, f->n_ids, seconds);
+	       (unsigned long long)f->dump_parts, f->n_live, f->n_stale, seconds);
 	for (int e = 1; e < 256; e++) {
 		if (!f->by_errno[e])
 			continue;
@@ -535,7 +574,7 @@ int main(int argc, char **argv)
 
 		if (cfg.seconds && now_s() - start > (double)cfg.seconds)
 			break;
-		if (!(f->sent % 1000))
+		if (!(f->sent % 200))
 			learn_ids(f);
 		must_answer = build(f);
 		if (send(f->fd, f->msg, f->len, 0) < 0 && errno != EINVAL) {
