@@ -94,6 +94,21 @@ void cli_json_domain(struct json *j, const char *key, const struct iommudirty_do
 void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d);
 const char *cli_on(const struct cli *c, bool on);
 
+/* What an observer's reads returned: iommudirty_read()'s run callback adds up. */
+struct cli_tally {
+	uint64_t pages, bytes;
+};
+
+static inline int cli_tally_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
+{
+	struct cli_tally *t = arg;
+
+	(void)iova;
+	t->pages += pages;
+	t->bytes += pages * page_size;
+	return 0;
+}
+
 /* Commands that run until SIGINT/SIGTERM (clock.c) */
 extern volatile sig_atomic_t cli_stop;
 void cli_catch_signals(void);

@@ -19,7 +19,7 @@
 
 struct window {
 	double seconds;
-	uint64_t pages, bytes;
+	struct cli_tally got;
 };
 
 /* The distinct pages seen: an open-addressing set of page numbers + 1. */
@@ -106,8 +106,7 @@ static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
 	struct rate *r = arg;
 	struct window *w = &r->w[r->n];
 
-	w->pages += pages;
-	w->bytes += pages * page_size;
+	cli_tally_run(iova, pages, page_size, &w->got);
 	r->page_size = page_size;
 	for (uint64_t i = 0; i < pages; i++) {
 		int rc = set_add(&r->set, iova / page_size + i);
@@ -149,9 +148,9 @@ static int measure(struct cli *c, struct rate *r, uint64_t id)
 			struct window *w = &r->w[r->n - 1];
 			char rate[32];
 
-			cli_size(c, rate, sizeof(rate), (uint64_t)(w->bytes / w->seconds));
+			cli_size(c, rate, sizeof(rate), (uint64_t)(w->got.bytes / w->seconds));
 			printf("window %u: %llu DMA-dirtied pages in %.2f s, %.0f pages/s, %s/s\n",
-			       r->n, (unsigned long long)w->pages, w->seconds, w->pages / w->seconds,
+			       r->n, (unsigned long long)w->got.pages, w->seconds, w->got.pages / w->seconds,
 			       rate);
 			fflush(stdout);
 		}
@@ -217,9 +216,9 @@ static int report(struct cli *c, struct rate *r, uint64_t id, uint64_t memory)
 
 	for (unsigned int i = 0; i < r->n; i++) {
 		seconds += r->w[i].seconds;
-		bytes += (double)r->w[i].bytes;
-		if (r->w[i].bytes / r->w[i].seconds > peak)
-			peak = r->w[i].bytes / r->w[i].seconds;
+		bytes += (double)r->w[i].got.bytes;
+		if (r->w[i].got.bytes / r->w[i].seconds > peak)
+			peak = r->w[i].got.bytes / r->w[i].seconds;
 	}
 	dma = seconds ? bytes / seconds : 0;
 	in.dirty_rate = dma + (double)r->cpu_rate;
@@ -237,8 +236,8 @@ static int report(struct cli *c, struct rate *r, uint64_t id, uint64_t memory)
 		for (unsigned int i = 0; i < r->n; i++) {
 			json_obj_open(&c->j, NULL);
 			json_double(&c->j, "seconds", r->w[i].seconds);
-			json_u64(&c->j, "dirty_pages", r->w[i].pages);
-			json_u64(&c->j, "dirty_bytes", r->w[i].bytes);
+			json_u64(&c->j, "dirty_pages", r->w[i].got.pages);
+			json_u64(&c->j, "dirty_bytes", r->w[i].got.bytes);
 			json_obj_close(&c->j);
 		}
 		json_arr_close(&c->j);

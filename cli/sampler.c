@@ -126,22 +126,12 @@ static int on_dumped(const struct iommudirty_domain *d, void *arg)
 	return 0;
 }
 
-static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
-{
-	struct sample_row *r = arg;
-
-	(void)iova;
-	r->read_pages += pages;
-	r->read_bytes += pages * page_size;
-	return 0;
-}
-
 /* Read what our observer collected since the last refresh. */
 static void read_observed(struct sampler *s, struct sample_row *r)
 {
 	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
-	struct iommudirty_read_cbs cbs = { .run = on_run };
-	int rc = iommudirty_read(s->h, r->id, &opts, &cbs, r);
+	struct iommudirty_read_cbs cbs = { .run = cli_tally_run };
+	int rc = iommudirty_read(s->h, r->id, &opts, &cbs, &r->read);
 
 	if (rc) {
 		/* the domain went, or our observer with it: stop claiming one */
@@ -167,8 +157,8 @@ static void row_rate(struct sampler *s, struct sample_row *r, uint64_t now)
 		if (r->observed_ns)
 			seconds = (double)(now - r->observed_ns) / 1e9;
 		r->has_rate = seconds > 0;
-		pages = r->read_pages;
-		bytes = r->read_bytes;
+		pages = r->read.pages;
+		bytes = r->read.bytes;
 	} else if (r->source == SOURCE_HARVESTS && r->counted) {
 		pages = r->dirty_pages - r->prev_dirty_pages;
 		bytes = pages * r->page_size;
@@ -181,7 +171,7 @@ static void row_rate(struct sampler *s, struct sample_row *r, uint64_t now)
 			 (double)bytes / (double)r->mapped_bytes : 0;
 	r->prev_harvests = r->harvests;
 	r->prev_dirty_pages = r->dirty_pages;
-	r->read_pages = r->read_bytes = 0;
+	r->read = (struct cli_tally){ 0 };
 	r->observed_ns = 0;
 	r->counted = true;
 }
@@ -247,8 +237,7 @@ static int on_event(enum iommudirty_event ev, const struct iommudirty_domain *d,
 	if (ev == IOMMUDIRTY_EVENT_DOMAIN_DEL) {
 		/* the last counters are in the notification; our observer died with it */
 		r->gone = true;
-		if (r->observed)
-			r->observed = false;
+		r->observed = false;
 	}
 	return 0;
 }
@@ -285,7 +274,7 @@ int sampler_observe(struct sampler *s, uint64_t id, bool on)
 		return rc;
 	r->observed = on;
 	r->observed_ns = on ? cli_now_ns(CLOCK_MONOTONIC) : 0;
-	r->read_pages = r->read_bytes = 0;
+	r->read = (struct cli_tally){ 0 };
 	return 0;
 }
 

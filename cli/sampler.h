@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "iommudirty.h"
 
 /* Where a row's dirty figure comes from */
@@ -50,7 +51,7 @@ struct sample_row {
 	bool seen;		/* in the current dump */
 	bool counted;		/* the previous counters below are valid */
 	uint64_t prev_harvests, prev_dirty_pages;
-	uint64_t read_pages, read_bytes;	/* our observer's since the last refresh */
+	struct cli_tally read;	/* our observer's since the last refresh */
 };
 
 struct sampler {

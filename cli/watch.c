@@ -15,7 +15,7 @@
 struct watch {
 	struct cli_args a;
 	uint64_t interval_ms, count;
-	uint64_t pages, bytes;
+	struct cli_tally got;	/* this interval's */
 };
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -38,16 +38,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static int count_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
-{
-	struct watch *w = arg;
-
-	(void)iova;
-	w->pages += pages;
-	w->bytes += pages * page_size;
-	return 0;
-}
-
 static void report(struct cli *c, struct watch *w, double seconds)
 {
 	char when[32], size[32], rate[32];
@@ -56,19 +46,19 @@ static void report(struct cli *c, struct watch *w, double seconds)
 		json_obj_open(&c->j, NULL);
 		json_u64(&c->j, "time", cli_now_ns(CLOCK_REALTIME));
 		json_double(&c->j, "seconds", seconds);
-		json_u64(&c->j, "dirty_pages", w->pages);
-		json_u64(&c->j, "dirty_bytes", w->bytes);
-		json_double(&c->j, "pages_per_second", w->pages / seconds);
-		json_double(&c->j, "bytes_per_second", w->bytes / seconds);
+		json_u64(&c->j, "dirty_pages", w->got.pages);
+		json_u64(&c->j, "dirty_bytes", w->got.bytes);
+		json_double(&c->j, "pages_per_second", w->got.pages / seconds);
+		json_double(&c->j, "bytes_per_second", w->got.bytes / seconds);
 		json_obj_close(&c->j);
 		json_end(&c->j);
 		return;
 	}
 	cli_time(when, sizeof(when), cli_now_ns(CLOCK_REALTIME));
-	cli_size(c, size, sizeof(size), w->bytes);
-	cli_size(c, rate, sizeof(rate), (uint64_t)(w->bytes / seconds));
+	cli_size(c, size, sizeof(size), w->got.bytes);
+	cli_size(c, rate, sizeof(rate), (uint64_t)(w->got.bytes / seconds));
 	printf("%s  %10llu dirty pages  %8s  %12.0f pages/s  %8s/s\n", when + 11,
-	       (unsigned long long)w->pages, size, w->pages / seconds, rate);
+	       (unsigned long long)w->got.pages, size, w->got.pages / seconds, rate);
 	fflush(stdout);
 }
 
@@ -86,7 +76,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 		"the process does, and takes nothing from the owner.\v"
 		"DOMAIN := " CLI_DOMAIN_SYNTAX, NULL, NULL, NULL
 	};
-	struct iommudirty_read_cbs cbs = { .run = count_run };
+	struct iommudirty_read_cbs cbs = { .run = cli_tally_run };
 	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
 	struct watch w = { .interval_ms = 1000 };
 	uint64_t id, last, next, now;
@@ -102,8 +92,8 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	for (uint64_t n = 0; !cli_stop && (!w.count || n < w.count); n++) {
 		next += w.interval_ms * 1000000u;
 		cli_sleep_until(next);
-		w.pages = w.bytes = 0;
-		rc = iommudirty_read(c->h, id, &opts, &cbs, &w);
+		w.got = (struct cli_tally){ 0 };
+		rc = iommudirty_read(c->h, id, &opts, &cbs, &w.got);
 		if (rc)
 			return cli_fail(c, rc, "cannot read domain %llu", (unsigned long long)id);
 		now = cli_now_ns(CLOCK_MONOTONIC);

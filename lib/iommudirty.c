@@ -130,8 +130,6 @@ static int on_finish(struct nl_msg *msg, void *p)
 	return NL_STOP;
 }
 
-#define LOST_ACK 1
-
 static void set_blocking(struct nl_sock *sk)
 {
 	int fd = nl_socket_get_fd(sk);
@@ -146,7 +144,7 @@ static void set_blocking(struct nl_sock *sk)
  * us (memory, or a full buffer), and the error came before what was
  * queued. A dump resumes at the next receive and a reply may be waiting,
  * so keep receiving while messages come. An answer whose reply arrived
- * but whose ACK was lost succeeded (LOST_ACK). Otherwise the outcome is
+ * but whose ACK was lost succeeded (0). Otherwise the outcome is
  * unknown: -NLE_NOMEM, which the caller reports as -ENOBUFS.
  */
 static int after_loss(struct xact *x, struct nl_cb *cb)
@@ -168,11 +166,9 @@ static int after_loss(struct xact *x, struct nl_cb *cb)
 	set_blocking(x->h->sk);
 	if (rc < 0 && rc != -NLE_AGAIN && rc != -NLE_NOMEM)
 		return rc;
-	if (x->done)
-		return 0;
 	/* one reply answers a do request: only its ACK can be missing */
-	if (x->replies && !x->dump)
-		return LOST_ACK;
+	if (x->done || (x->replies && !x->dump))
+		return 0;
 	snprintf(x->h->errmsg, sizeof(x->h->errmsg), "the kernel's answer was lost (it ran "
 		 "out of memory or the socket overran); the request may have taken effect");
 	return -NLE_NOMEM;
@@ -206,8 +202,6 @@ static int transact(struct xact *x, struct nl_msg *msg)
 	nl_cb_put(cb);
 	if (x->err)
 		return x->err;
-	if (rc == LOST_ACK)
-		return x->cb_rc;
 	if (rc < 0)
 		return rc == -NLE_NOMEM ? -ENOBUFS : -EIO;
 	return x->cb_rc;

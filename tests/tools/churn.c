@@ -215,7 +215,7 @@ static void on_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
 }
 
 /* One observer's life on a random live domain; returns false when none. */
-static bool observe_once(uint64_t *rng, const char *who, bool quiet)
+static bool observe_once(uint64_t *rng, const char *who)
 {
 	struct pick p = { .rng = rng };
 	struct dirty_nl n;
@@ -272,7 +272,6 @@ static bool observe_once(uint64_t *rng, const char *who, bool quiet)
 		/* a lease outlives its socket until it expires; a bound one does not */
 		atomic_fetch_add(&counts->socket_closes, 1);
 	}
-	(void)quiet;
 	dirty_nl_close(&n);
 	return true;
 }
@@ -282,7 +281,7 @@ static void *observer_thread(void *arg)
 	uint64_t rng = ((uintptr_t)arg + 1000) * 0x9e3779b97f4a7c15ULL | 1;
 
 	while (!atomic_load(&counts->owners_done))
-		if (!observe_once(&rng, "observer", false))
+		if (!observe_once(&rng, "observer"))
 			usleep(1000);
 	return NULL;
 }
@@ -297,7 +296,7 @@ static void killer(unsigned int k)
 
 		if (child == 0) {
 			for (;;)
-				if (!observe_once(&rng, "killed observer", true))
+				if (!observe_once(&rng, "killed observer"))
 					usleep(1000);
 		}
 		if (child < 0) {
