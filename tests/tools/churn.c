@@ -10,10 +10,15 @@
  * whole or windows, then disable or just close their socket. Killer
  * processes start observers that read and SIGKILL them mid-dump.
  *
- * Owners' operations must all succeed. An observer's request may fail
- * only because its domain went away (ENOENT) or the window it picked is
- * refused as a window (EINVAL, ERANGE); anything else is unexpected. The
- * kernel must survive: the VM runner's splat scan and kmemleak judge that.
+ * Owners' operations must all succeed, and a tracking owner's harvest must
+ * hold exactly the pages it marked since its last one (observers read
+ * beside it without taking any). Marking may be refused (EINVAL: the
+ * hardware does not track) only while the owner does not track and no
+ * observer the kernel lists for the domain started before the marking did.
+ * An observer's request may fail only because its domain or lease went
+ * away (ENOENT), and a windowed read also because the window is refused
+ * (EINVAL, ERANGE); anything else is unexpected. The kernel must survive:
+ * the VM runner's splat scan and kmemleak judge that.
  * Prints one JSON line. Exit status: 0 nothing unexpected, 1 something
  * was (printed), 2 usage, 3 set-up failed.
  */
@@ -31,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bitmap.h"
 #include "dirty_nl.h"
 #include "iommudirty.h"
 #include "iommufd.h"
@@ -73,7 +79,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 /* Counters shared with the killer processes (a shared mapping). */
 struct counts {
-	atomic_ulong iterations, destroyed, closed, harvests, remaps;
+	atomic_ulong iterations, destroyed, closed, harvests, harvest_pages, remaps;
+	atomic_ulong refused_marks;
 	atomic_ulong enables, reads, read_pages, disables, socket_closes;
 	atomic_ulong gone, refused, kills, unexpected;
 	atomic_bool owners_done;
@@ -82,6 +89,8 @@ struct counts {
 static struct counts *counts;
 static uint64_t mock_page;
 static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Owners create domains one at a time, so each can find its own in a dump */
+static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void unexpected(const char *who, const char *what, int rc, const char *msg)
 {
@@ -95,11 +104,90 @@ static void unexpected(const char *who, const char *what, int rc, const char *ms
 
 /* ---- owners ------------------------------------------------------------------ */
 
-static void owner_iteration(uint64_t *rng, void *buf, uint64_t *bitmap)
+static uint64_t realtime_ns(void)
 {
-	uint64_t npages = SIZE / mock_page, nr;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+struct own_domain {
+	uint32_t hwpt;
+	uint64_t created_after;	/* CLOCK_REALTIME ns */
+	uint64_t id;		/* the family's domain id, 0 until found */
+	unsigned int found;
+};
+
+/* The domain this process created with @hwpt since created_after. */
+static int find_own(const struct iommudirty_domain *d, void *arg)
+{
+	struct own_domain *o = arg;
+
+	if (d->owner_pid == (uint32_t)getpid() && d->hwpt_id == o->hwpt &&
+	    d->created_ns >= o->created_after) {
+		o->id = d->id;
+		o->found++;
+	}
+	return 0;
+}
+
+struct observed {
+	uint64_t before;	/* CLOCK_REALTIME ns */
+	bool found;
+};
+
+static int observed_before(const struct iommudirty_domain *d, void *arg)
+{
+	struct observed *o = arg;
+
+	for (unsigned int i = 0; i < d->n_observers; i++)
+		if (d->observers[i].since_ns < o->before)
+			o->found = true;
+	return 0;
+}
+
+/*
+ * The mock marks only while the hardware tracks. If an observer the kernel
+ * still lists had started before the marking, the hardware had to be on
+ * throughout: a refusal then means the kernel switched it off under a
+ * consumer.
+ */
+static void check_refusal(struct dirty_nl *n, uint64_t id, uint64_t mark_start)
+{
+	struct observed o = { .before = mark_start };
+
+	atomic_fetch_add(&counts->refused_marks, 1);
+	if (!id || iommudirty_domain_get(n->h, id, observed_before, &o))
+		return;
+	if (o.found)
+		unexpected("owner", "IOMMU_TEST_OP_DIRTY refused while an observer tracked",
+			   -EINVAL, NULL);
+}
+
+/* A tracking owner's harvest is exactly what it marked: report the difference. */
+static void check_harvest(const uint64_t *marked, const uint64_t *got, uint64_t npages)
+{
+	uint64_t missing = bitmap_count_andnot(marked, got, npages);
+	uint64_t extra = bitmap_count_andnot(got, marked, npages);
+
+	atomic_fetch_add(&counts->harvest_pages, bitmap_count_andnot(got, NULL, npages));
+	if (missing || extra) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "harvest: %llu marked pages missing, %llu extra",
+			 (unsigned long long)missing, (unsigned long long)extra);
+		unexpected("owner", what, -EIO, NULL);
+	}
+}
+
+static void owner_iteration(struct dirty_nl *n, uint64_t *rng, void *buf, uint64_t *marked,
+			    uint64_t *got)
+{
+	uint64_t npages = SIZE / mock_page, nr, mark_start;
 	bool track = rng_below(rng, 2);
 	struct mock_dirty_domain d;
+	struct own_domain own = { 0 };
 	const char *step;
 	int fd = iommufd_open(), rc;
 
@@ -107,7 +195,15 @@ static void owner_iteration(uint64_t *rng, void *buf, uint64_t *bitmap)
 		unexpected("owner", "open /dev/iommu", -errno, NULL);
 		return;
 	}
+	pthread_mutex_lock(&create_lock);
+	own.created_after = realtime_ns();
 	rc = mock_dirty_domain_create(fd, buf, SIZE, CHUNK, true, &d, &step);
+	if (!rc) {
+		own.hwpt = d.hwpt;
+		if (iommudirty_domains(n->h, find_own, &own) || own.found != 1)
+			own.id = 0;	/* not found for sure: skip the refusal check */
+	}
+	pthread_mutex_unlock(&create_lock);
 	if (rc) {
 		unexpected("owner", step, rc, NULL);
 		close(fd);
@@ -118,21 +214,22 @@ static void owner_iteration(uint64_t *rng, void *buf, uint64_t *bitmap)
 	for (uint64_t round = rng_below(rng, 5); round; round--) {
 		uint64_t at = rng_below(rng, SIZE / CHUNK) * CHUNK;
 
-		memset(bitmap, 0, npages / 8);
-		for (int i = 0; i < 32; i++) {
-			uint64_t p = rng_below(rng, npages);
-
-			bitmap[p / 64] |= 1ULL << (p % 64);
-		}
-		rc = mock_set_dirty(fd, d.hwpt, MOCK_APERTURE_START, SIZE, mock_page, bitmap, &nr);
-		/* the mock marks only while someone tracks: an observer, if not us */
-		if (rc && !(rc == -EINVAL && !track))
+		memset(marked, 0, npages / 8);
+		for (int i = 0; i < 32; i++)
+			bitmap_set_bit(marked, rng_below(rng, npages));
+		mark_start = realtime_ns();
+		rc = mock_set_dirty(fd, d.hwpt, MOCK_APERTURE_START, SIZE, mock_page, marked, &nr);
+		if (rc == -EINVAL && !track)
+			check_refusal(n, own.id, mark_start);
+		else if (rc)
 			unexpected("owner", "IOMMU_TEST_OP_DIRTY", rc, NULL);
 		if (track) {
 			rc = iommufd_get_dirty_bitmap(fd, d.hwpt, MOCK_APERTURE_START, SIZE, mock_page,
-						      bitmap, 0);
+						      got, 0);
 			if (rc)
 				unexpected("owner", "IOMMU_HWPT_GET_DIRTY_BITMAP", rc, NULL);
+			else
+				check_harvest(marked, got, npages);
 			atomic_fetch_add(&counts->harvests, 1);
 		}
 		/* a hole for a moment, under the observers' reads */
@@ -162,16 +259,24 @@ static void *owner_thread(void *arg)
 {
 	uint64_t rng = (uintptr_t)arg * 0x9e3779b97f4a7c15ULL | 1;
 	void *buf = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t *bitmap = calloc(SIZE / mock_page / 64, sizeof(uint64_t));
+	uint64_t *marked = calloc(SIZE / mock_page / 64, sizeof(uint64_t));
+	uint64_t *got = calloc(SIZE / mock_page / 64, sizeof(uint64_t));
+	struct dirty_nl n;
 
-	if (buf == MAP_FAILED || !bitmap) {
+	if (buf == MAP_FAILED || !marked || !got) {
 		unexpected("owner", "memory", -ENOMEM, NULL);
 		return NULL;
 	}
+	if (dirty_nl_open(&n)) {
+		unexpected("owner", "open iommu-dirty", -EIO, NULL);
+		return NULL;
+	}
 	while (atomic_fetch_add(&counts->iterations, 1) < cfg.iterations)
-		owner_iteration(&rng, buf, bitmap);
+		owner_iteration(&n, &rng, buf, marked, got);
+	dirty_nl_close(&n);
 	munmap(buf, CHUNK);
-	free(bitmap);
+	free(marked);
+	free(got);
 	return NULL;
 }
 
@@ -193,14 +298,17 @@ static int pick_one(const struct iommudirty_domain *d, void *arg)
 	return 0;
 }
 
-/* An observer's failure we expect in a race: the domain (or lease) went. */
-static bool expected(int rc)
+/*
+ * An observer's failure we expect in a race: the domain (or lease) went;
+ * for a windowed read, also the window refused.
+ */
+static bool expected(int rc, bool window)
 {
 	if (rc == -ENOENT) {
 		atomic_fetch_add(&counts->gone, 1);
 		return true;
 	}
-	if (rc == -EINVAL || rc == -ERANGE) {
+	if (window && (rc == -EINVAL || rc == -ERANGE)) {
 		atomic_fetch_add(&counts->refused, 1);
 		return true;
 	}
@@ -237,7 +345,7 @@ static bool observe_once(uint64_t *rng, const char *who)
 	rc = dirty_nl_tracking_set(&n, p.id, true, lease[0] ? lease : NULL,
 				   lease[0] ? (uint32_t)rng_below(rng, 3) + 1 : 0);
 	if (rc) {
-		if (!expected(rc))
+		if (!expected(rc, false))
 			unexpected(who, "tracking-set enable", rc, n.errmsg);
 		dirty_nl_close(&n);
 		return true;
@@ -256,7 +364,7 @@ static bool observe_once(uint64_t *rng, const char *who)
 			r.length = CHUNK * (rng_below(rng, 2) + 1);
 		}
 		rc = dirty_nl_read(&n, &r, on_run, &pages);
-		if (rc && !expected(rc))
+		if (rc && !expected(rc, r.length != 0))
 			unexpected(who, "bitmap-get", rc, n.errmsg);
 		if (rc)
 			break;
@@ -265,7 +373,7 @@ static bool observe_once(uint64_t *rng, const char *who)
 	}
 	if (rng_below(rng, 2)) {
 		rc = dirty_nl_tracking_set(&n, p.id, false, lease[0] ? lease : NULL, 0);
-		if (rc && !expected(rc))
+		if (rc && !expected(rc, false))
 			unexpected(who, "tracking-set disable", rc, n.errmsg);
 		atomic_fetch_add(&counts->disables, 1);
 	} else {
@@ -353,10 +461,11 @@ int main(int argc, char **argv)
 		waitpid(killers[k], NULL, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("{\"iterations\":%lu,\"destroyed\":%lu,\"closed\":%lu,\"harvests\":%lu,"
-	       "\"remaps\":%lu,\"enables\":%lu,\"reads\":%lu,\"read_pages\":%lu,"
+	       "\"harvest_pages\":%lu,\"refused_marks\":%lu,\"remaps\":%lu,\"enables\":%lu,\"reads\":%lu,\"read_pages\":%lu,"
 	       "\"disables\":%lu,\"socket_closes\":%lu,\"gone\":%lu,\"refused\":%lu,"
 	       "\"kills\":%lu,\"unexpected\":%lu,\"seconds\":%.1f}\n",
-	       N(destroyed) + N(closed), N(destroyed), N(closed), N(harvests), N(remaps),
+	       N(destroyed) + N(closed), N(destroyed), N(closed), N(harvests), N(harvest_pages),
+	       N(refused_marks), N(remaps),
 	       N(enables), N(reads), N(read_pages), N(disables), N(socket_closes), N(gone),
 	       N(refused), N(kills), N(unexpected),
 	       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -39,7 +39,7 @@ static struct config {
 	const char *pages;
 	uint64_t rounds, interval_ms, seed;
 	bool hold, exact, json, plain_alloc, no_enable, verify_clear, steal, destroy;
-	const char *ready, *pages_log, *go, *done;
+	const char *ready, *pages_log, *go, *done, *marked, *harvest_go;
 	bool mark_only;
 	/* --probe: one bad harvest per round, which must be refused */
 	uint64_t probe_len, probe_page_size;
@@ -67,7 +67,8 @@ static void on_signal(int sig)
 }
 
 enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL,
-       OPT_PAGES_LOG, OPT_DESTROY, OPT_PROBE, OPT_GO, OPT_DONE, OPT_MARK_ONLY };
+       OPT_PAGES_LOG, OPT_DESTROY, OPT_PROBE, OPT_GO, OPT_DONE, OPT_MARK_ONLY,
+       OPT_MARKED, OPT_HARVEST_GO };
 
 static const struct argp_option options[] = {
 	{ "domains", 'n', "N", 0, "Create N mock domains (default 1)", 0 },
@@ -98,6 +99,11 @@ static const struct argp_option options[] = {
 	{ "no-dirty-alloc", OPT_PLAIN, NULL, 0,
 	  "Allocate the HWPT without IOMMU_HWPT_ALLOC_DIRTY_TRACKING", 3 },
 	{ "no-enable", OPT_NO_ENABLE, NULL, 0, "Do not enable tracking (no rounds)", 3 },
+	{ "marked", OPT_MARKED, "FILE", 0,
+	  "Create FILE once the first round's pages are marked (with --harvest-go)", 4 },
+	{ "harvest-go", OPT_HARVEST_GO, "FILE", 0,
+	  "In each round, wait for FILE between marking and harvesting, so another "
+	  "consumer can act on bits the owner has not harvested yet", 4 },
 	{ "mark-only", OPT_MARK_ONLY, NULL, 0,
 	  "Never enable tracking nor harvest: only mark pages each round, for "
 	  "observers to read (the mock records marks only while someone tracks)", 3 },
@@ -192,6 +198,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_GO: cfg.go = arg; break;
 	case OPT_DONE: cfg.done = arg; break;
 	case OPT_MARK_ONLY: cfg.mark_only = cfg.no_enable = true; break;
+	case OPT_MARKED: cfg.marked = arg; break;
+	case OPT_HARVEST_GO: cfg.harvest_go = arg; break;
 	case OPT_PROBE:
 		if (!strcmp(arg, "hole"))
 			cfg.probe_len = 1; /* resolved in check_config() */
@@ -417,6 +425,12 @@ static void run_round(int fd, const struct mock_dirty_domain *d, uint64_t round,
 		report_round(round, d->hwpt, marked, 0, 0, 0, 0, 0, 0);
 		t->dirtied += marked;
 		return;
+	}
+	if (cfg.harvest_go) {
+		if (cfg.marked)
+			touch_file(cfg.marked);
+		while (!stop && access(cfg.harvest_go, F_OK))
+			sleep_ms(10);
 	}
 	if (cfg.probe_page_size) {
 		probe_rc = run_probe(fd, d);

@@ -23,10 +23,31 @@
  * observer that ended after round r started (which may have taken it): a
  * thread preempted between marking and publishing "completed" can let
  * several reads pass before round r counts as complete. Pages a read holds
- * beyond its rounds are counted as extra (allowed).
+ * beyond its rounds are counted as extra (allowed), but nothing may be
+ * invented: every page a read holds was marked in some round (invented), and
+ * none survives a clearing read that started after the page had certainly
+ * left the hardware (stale): after an owner harvest covering its last
+ * marking, or, when the owner never tracks, after that marking completed.
  *
- * Exit status: 0 no consumer missed a page, 1 a page was missed or a lease
- * outlived its expiry, 2 bad usage, 3 an operation failed.
+ * Marking fails with EINVAL only when the hardware does not track. Observer
+ * threads publish how many of them are certainly live (their enable has
+ * returned, their end has not begun; expiring leases and killed children do
+ * not count) and how many ends have begun, in one atomic word: a refusal
+ * while one of them was live throughout the marking is a failure
+ * (refused_live), not a round nobody could expect.
+ *
+ * Leases have deadlines, and the test respects them whatever the machine's
+ * speed: a lease read may only be refused once its lifetime has passed since
+ * the enable was sent, and must be refused once it has passed since the
+ * enable returned.
+ *
+ * With the owner tracking throughout (--owner-toggle 0), its harvests must
+ * be exactly the pages it marked: any extra page is a failure.
+ *
+ * Exit status: 0 no consumer missed a page, 1 a page was missed, invented
+ * or stale, marking was refused while a consumer was live, the owner's
+ * harvest held extra pages while it never paused, or a lease vanished
+ * early or outlived its expiry; 2 bad usage, 3 an operation failed.
  */
 #include <argp.h>
 #include <errno.h>
@@ -64,6 +85,14 @@ static struct config {
 static uint64_t mock_page, npages, words;
 static uint64_t *history;		/* npages bits per round, from round 1 */
 static _Atomic uint64_t started, completed;
+/* The last round whose owner harvest returned: its pages left the hardware */
+static _Atomic uint64_t harvested;
+/* Per page, the last round that marked it (set before the marking) */
+static _Atomic uint64_t *last_marked;
+/* Observers certainly live (low 32 bits) and ends begun (high 32 bits) */
+static _Atomic uint64_t consumers;
+#define CONSUMER_START	UINT64_C(1)
+#define CONSUMER_END	((UINT64_C(1) << 32) - 1)	/* one end more, one live less */
 static atomic_bool finished;
 static uint32_t owner_hwpt;
 static uint64_t domain_id;
@@ -71,9 +100,9 @@ static const char *self_exe;
 
 static struct totals {
 	pthread_mutex_t lock;
-	uint64_t sessions, reads, clearing, checked, missing, extra;
-	uint64_t expired, outlived, killed, renewed;
-	uint64_t owner_harvests, owner_missing, owner_extra;
+	uint64_t sessions, reads, clearing, checked, missing, extra, invented, stale;
+	uint64_t expired, expired_early, vanished, outlived, killed, renewed;
+	uint64_t owner_harvests, owner_missing, owner_extra, refused_live;
 } tot = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 enum { OPT_OWNER = 256, OPT_TOGGLE, OPT_BOUND, OPT_LEASED, OPT_KILLERS,
@@ -168,6 +197,7 @@ struct session {
 	const char *who;
 	uint64_t checked;	/* rounds up to this one are checked */
 	uint64_t *last_s1;	/* per page: "started" after the last clearing read holding it */
+	uint64_t settled;	/* pages last marked up to this round must not come back */
 	uint64_t *cur;
 };
 
@@ -181,10 +211,33 @@ static void set_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size
 		bitmap_set_bit(map, i);
 }
 
-/* Check one read (started after round c0 completed, ended before s1+1). */
-static void check_read(struct session *s, uint64_t c0, uint64_t s1, bool clear)
+/* Pages of the read that were never marked, or came back once settled. */
+static void check_invented(const struct session *s, uint64_t *invented, uint64_t *stale)
 {
-	uint64_t missing = 0, checked = 0, extra = 0;
+	for (uint64_t p = 0; p < npages; p++) {
+		uint64_t lm;
+
+		if (!bitmap_test_bit(s->cur, p))
+			continue;
+		lm = atomic_load(&last_marked[p]);
+		if (!lm || lm <= s->settled) {
+			if (*invented + *stale < 5)
+				fprintf(stderr, "noloss: %s read page %llu %s\n", s->who,
+					(unsigned long long)p, lm ?
+					"again after a clearing read that followed its last harvest" :
+					"that was never dirtied");
+			*(lm ? stale : invented) += 1;
+		}
+	}
+}
+
+/*
+ * Check one read (started after round c0 completed and round h0 was
+ * harvested, ended before s1+1).
+ */
+static void check_read(struct session *s, uint64_t c0, uint64_t h0, uint64_t s1, bool clear)
+{
+	uint64_t missing = 0, checked = 0, extra = 0, invented = 0, stale = 0;
 	uint64_t *seen = calloc(words, 8);
 
 	if (!seen)
@@ -208,6 +261,7 @@ static void check_read(struct session *s, uint64_t c0, uint64_t s1, bool clear)
 			seen[w] |= round_pages(r)[w];
 	extra = bitmap_count_andnot(s->cur, seen, npages);
 	free(seen);
+	check_invented(s, &invented, &stale);
 
 	pthread_mutex_lock(&tot.lock);
 	tot.reads++;
@@ -215,12 +269,18 @@ static void check_read(struct session *s, uint64_t c0, uint64_t s1, bool clear)
 	tot.checked += checked;
 	tot.missing += missing;
 	tot.extra += extra;
+	tot.invented += invented;
+	tot.stale += stale;
 	pthread_mutex_unlock(&tot.lock);
 	if (clear) {
+		uint64_t settled = cfg.owner_track ? h0 : c0;
+
 		for (uint64_t p = 0; p < npages; p++)
 			if (bitmap_test_bit(s->cur, p))
 				s->last_s1[p] = s1;
 		s->checked = c0;
+		if (settled > s->settled)
+			s->settled = settled;
 	}
 }
 
@@ -233,15 +293,16 @@ static int session_read(struct session *s, struct dirty_nl *n, const char *name,
 		.no_clear = rng_next(rng) % 4 == 0,
 		.extents = rng_next(rng) % 2,
 	};
-	uint64_t c0, s1;
+	uint64_t c0, h0, s1;
 	int rc;
 
 	memset(s->cur, 0, words * 8);
+	h0 = atomic_load(&harvested);
 	c0 = atomic_load(&completed);
 	rc = dirty_nl_read(n, &req, set_run, s->cur);
 	s1 = atomic_load(&started);
 	if (!rc)
-		check_read(s, c0, s1, !req.no_clear);
+		check_read(s, c0, h0, s1, !req.no_clear);
 	return rc;
 }
 
@@ -258,6 +319,7 @@ static void session_begin(struct session *s, const char *who)
 static void session_started(struct session *s)
 {
 	s->checked = atomic_load(&started);
+	s->settled = 0;
 	memset(s->last_s1, 0, npages * 8);
 	pthread_mutex_lock(&tot.lock);
 	tot.sessions++;
@@ -285,6 +347,7 @@ static void *bound_observer(void *arg)
 		rc = dirty_nl_tracking_set(&n, domain_id, true, NULL, 0);
 		if (rc)
 			die("tracking-set enable", rc, n.errmsg);
+		atomic_fetch_add(&consumers, CONSUMER_START);
 		session_started(&s);
 		for (uint64_t k = 5 + rng_next(&rng) % 25; k && !atomic_load(&finished); k--) {
 			rc = session_read(&s, &n, NULL, &rng);
@@ -293,6 +356,7 @@ static void *bound_observer(void *arg)
 			sleep_us(rng_next(&rng) % 2000);
 		}
 		/* Half end by request, half by closing the socket */
+		atomic_fetch_add(&consumers, CONSUMER_END);
 		if (rng_next(&rng) % 2) {
 			rc = dirty_nl_tracking_set(&n, domain_id, false, NULL, 0);
 			if (rc)
@@ -333,6 +397,34 @@ static int lease_set(const char *name, bool enable, uint32_t lifetime)
 	return rc;
 }
 
+static uint64_t boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_until_ns(uint64_t when)
+{
+	uint64_t now = boottime_ns();
+
+	if (when > now)
+		sleep_us((when - now + 999) / 1000);
+}
+
+/* A lease's expiry, on the kernel's clock (CLOCK_BOOTTIME). */
+#define SHORT_LEASE_S	1
+#define LONG_LEASE_S	3600	/* never reached by a test run */
+#define NS_PER_S	UINT64_C(1000000000)
+
+static void count(uint64_t *what)
+{
+	pthread_mutex_lock(&tot.lock);
+	(*what)++;
+	pthread_mutex_unlock(&tot.lock);
+}
+
 static void *leased_observer(void *arg)
 {
 	uint64_t rng = cfg.seed * 104729 + (uintptr_t)arg;
@@ -342,38 +434,55 @@ static void *leased_observer(void *arg)
 
 	session_begin(&s, "leased observer");
 	for (unsigned int i = 0; !atomic_load(&finished); i++) {
-		/* One session in five lets a 1 s lease expire */
+		/* One session in five lets a short lease expire */
 		bool expire = rng_next(&rng) % 5 == 0;
+		uint64_t sent, returned, done;
 
 		snprintf(name, sizeof(name), "noloss-%u-%u", (unsigned int)(uintptr_t)arg, i);
-		if (lease_set(name, true, expire ? 1 : 60))
+		sent = boottime_ns();
+		if (lease_set(name, true, expire ? SHORT_LEASE_S : LONG_LEASE_S))
 			die("tracking-set enable", -ENOENT, name);
+		returned = boottime_ns();
+		/* A lease that will expire is never counted live */
+		if (!expire)
+			atomic_fetch_add(&consumers, CONSUMER_START);
 		session_started(&s);
+		rc = 0;
 		for (uint64_t k = 3 + rng_next(&rng) % 10; k && !atomic_load(&finished); k--) {
-			if (lease_read(&s, name, &rng))
-				die("bitmap-get: the lease vanished", -ENOENT, name);
+			rc = lease_read(&s, name, &rng);
+			done = boottime_ns();
+			if (rc && (!expire || done < sent + SHORT_LEASE_S * NS_PER_S)) {
+				fprintf(stderr, "noloss: lease %s was refused %.3f s after it was asked for, before its %d s lifetime\n",
+					name, (double)(done - sent) / NS_PER_S,
+					expire ? SHORT_LEASE_S : LONG_LEASE_S);
+				count(&tot.vanished);
+				break;
+			}
+			if (rc)
+				break;	/* it expired while we read: on a slow machine, fair */
 			if (!expire && rng_next(&rng) % 8 == 0) {
-				lease_set(name, true, 60);
-				pthread_mutex_lock(&tot.lock);
-				tot.renewed++;
-				pthread_mutex_unlock(&tot.lock);
+				lease_set(name, true, LONG_LEASE_S);
+				count(&tot.renewed);
 			}
 			sleep_us(rng_next(&rng) % 3000);
 		}
 		if (!expire) {
+			atomic_fetch_add(&consumers, CONSUMER_END);
 			if (lease_set(name, false, 0))
 				die("tracking-set disable", -ENOENT, name);
 			continue;
 		}
-		/* Expiry runs within a second of the deadline */
-		sleep_us(2500000);
+		if (rc) {
+			count(&tot.expired_early);
+			continue;
+		}
+		/* Past its deadline on the kernel's own clock, a read must be refused */
+		sleep_until_ns(returned + SHORT_LEASE_S * NS_PER_S + NS_PER_S / 100);
 		rc = lease_read(&s, name, &rng);
-		pthread_mutex_lock(&tot.lock);
-		if (rc == -ENOENT)
-			tot.expired++;
-		else
-			tot.outlived++;
-		pthread_mutex_unlock(&tot.lock);
+		count(rc == -ENOENT ? &tot.expired : &tot.outlived);
+		if (rc != -ENOENT)
+			fprintf(stderr, "noloss: lease %s still answered %.3f s after its enable returned\n",
+				name, (double)(boottime_ns() - returned) / NS_PER_S);
 	}
 	session_end(&s);
 	return NULL;
@@ -405,9 +514,7 @@ static void *killer(void *arg)
 		/* A lease outlives its process; end it (it may not have started) */
 		if (leased)
 			lease_set(name, false, 0);
-		pthread_mutex_lock(&tot.lock);
-		tot.killed++;
-		pthread_mutex_unlock(&tot.lock);
+		count(&tot.killed);
 	}
 	return NULL;
 }
@@ -435,7 +542,7 @@ static int child_dump(void)
 /* One owner round; returns whether the owner tracked during it. */
 static bool owner_round(int fd, uint64_t r, uint64_t *rng, uint64_t *got, bool track)
 {
-	uint64_t *want = round_pages(r), marked, missing;
+	uint64_t *want = round_pages(r), marked, missing, before, after;
 	int rc;
 
 	for (uint64_t n = 0; n < cfg.pages;) {
@@ -443,17 +550,31 @@ static bool owner_round(int fd, uint64_t r, uint64_t *rng, uint64_t *got, bool t
 
 		if (!bitmap_test_bit(want, i)) {
 			bitmap_set_bit(want, i);
+			atomic_store(&last_marked[i], r);
 			n++;
 		}
 	}
 	atomic_store(&started, r);
+	before = atomic_load(&consumers);
 	rc = mock_set_dirty(fd, owner_hwpt, MOCK_APERTURE_START, cfg.size, mock_page,
 			    want, &marked);
-	/* Nobody tracks: the mock IOMMU records nothing, and no one may expect it */
-	if (rc == -EINVAL && !track)
+	after = atomic_load(&consumers);
+	/*
+	 * The mock refuses to mark when the hardware does not track. That is
+	 * right only if no consumer wants tracking: an observer live from
+	 * before the marking (and whose end had not begun by its end) does.
+	 */
+	if (rc == -EINVAL && !track && (uint32_t)before && before >> 32 == after >> 32) {
+		fprintf(stderr, "noloss: round %llu: marking refused (hardware not tracking) while %u observers were live\n",
+			(unsigned long long)r, (unsigned int)(uint32_t)before);
+		count(&tot.refused_live);
 		memset(want, 0, words * 8);
-	else if (rc)
+	} else if (rc == -EINVAL && !track) {
+		/* Nobody tracks: the mock IOMMU records nothing, and no one may expect it */
+		memset(want, 0, words * 8);
+	} else if (rc) {
 		die("IOMMU_TEST_OP_DIRTY", rc, NULL);
+	}
 	atomic_store(&completed, r);
 	if (!track)
 		return false;
@@ -463,6 +584,7 @@ static bool owner_round(int fd, uint64_t r, uint64_t *rng, uint64_t *got, bool t
 				      mock_page, got, 0);
 	if (rc)
 		die("IOMMU_HWPT_GET_DIRTY_BITMAP", rc, NULL);
+	atomic_store(&harvested, r);
 	missing = bitmap_count_andnot(want, got, npages);
 	if (missing)
 		fprintf(stderr, "noloss: the owner's harvest of round %llu missed %llu pages\n",
@@ -475,25 +597,46 @@ static bool owner_round(int fd, uint64_t r, uint64_t *rng, uint64_t *got, bool t
 	return true;
 }
 
+/* The run's figures, as one JSON object or one line of text. */
 static void report(void)
 {
-	const char *fmt = cfg.json ?
-		"{\"rounds\":%llu,\"owner_harvests\":%llu,\"owner_missing\":%llu,"
-		"\"owner_extra\":%llu,\"sessions\":%llu,\"reads\":%llu,\"clearing_reads\":%llu,"
-		"\"pages_checked\":%llu,\"missing\":%llu,\"extra\":%llu,\"leases_expired\":%llu,"
-		"\"leases_outlived\":%llu,\"renewed\":%llu,\"killed\":%llu}\n" :
-		"rounds %llu: owner harvests %llu missing %llu extra %llu; observer sessions %llu "
-		"reads %llu (clearing %llu) pages checked %llu missing %llu extra %llu; "
-		"leases expired %llu outlived %llu renewed %llu; observers killed %llu\n";
+	const struct { const char *name; uint64_t v; } f[] = {
+		{ "rounds", cfg.rounds },
+		{ "owner_harvests", tot.owner_harvests },
+		{ "owner_missing", tot.owner_missing },
+		{ "owner_extra", tot.owner_extra },
+		{ "owner_paused", cfg.owner_track && cfg.owner_toggle },
+		{ "refused_live", tot.refused_live },
+		{ "sessions", tot.sessions },
+		{ "reads", tot.reads },
+		{ "clearing_reads", tot.clearing },
+		{ "pages_checked", tot.checked },
+		{ "missing", tot.missing },
+		{ "extra", tot.extra },
+		{ "invented", tot.invented },
+		{ "stale", tot.stale },
+		{ "leases_expired", tot.expired },
+		{ "leases_expired_while_read", tot.expired_early },
+		{ "leases_vanished", tot.vanished },
+		{ "leases_outlived", tot.outlived },
+		{ "renewed", tot.renewed },
+		{ "killed", tot.killed },
+	};
 
-	printf(fmt, (unsigned long long)cfg.rounds,
-	       (unsigned long long)tot.owner_harvests, (unsigned long long)tot.owner_missing,
-	       (unsigned long long)tot.owner_extra, (unsigned long long)tot.sessions,
-	       (unsigned long long)tot.reads, (unsigned long long)tot.clearing,
-	       (unsigned long long)tot.checked, (unsigned long long)tot.missing,
-	       (unsigned long long)tot.extra, (unsigned long long)tot.expired,
-	       (unsigned long long)tot.outlived, (unsigned long long)tot.renewed,
-	       (unsigned long long)tot.killed);
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		printf(cfg.json ? "%s\"%s\":%llu" : "%s%s %llu", i ? (cfg.json ? "," : ", ") :
+		       (cfg.json ? "{" : ""), f[i].name, (unsigned long long)f[i].v);
+	printf(cfg.json ? "}\n" : "\n");
+}
+
+/* Every promise the run checks; see the top of the file. */
+static bool failed(void)
+{
+	bool paused = !cfg.owner_track || cfg.owner_toggle;
+
+	return tot.missing || tot.owner_missing || tot.invented || tot.stale ||
+	       tot.refused_live || tot.vanished || tot.outlived ||
+	       (!paused && tot.owner_extra);
 }
 
 int main(int argc, char **argv)
@@ -501,8 +644,10 @@ int main(int argc, char **argv)
 	static const struct argp argp = {
 		options, parse_opt, NULL,
 		"Race the owner of a mock domain against observers; no consumer may miss a page.\v"
-		"Exit status: 0 no page missed, 1 a page missed or a lease outlived its "
-		"expiry, 2 usage, 3 an operation failed.",
+		"Exit status: 0 no page missed, 1 a page missed, invented or stale, marking "
+		"refused while an observer was live, extra owner pages while it never "
+		"paused, or a lease refused early or answering late; 2 usage, 3 an "
+		"operation failed.",
 		NULL, NULL, NULL
 	};
 	unsigned int nthreads;
@@ -527,9 +672,10 @@ int main(int argc, char **argv)
 	words = BITMAP_WORDS(npages);
 	history = calloc(cfg.rounds * words, 8);
 	got = calloc(words, 8);
+	last_marked = calloc(npages, sizeof(*last_marked));
 	nthreads = cfg.bound + cfg.leased + cfg.killers;
 	threads = calloc(nthreads + 1, sizeof(*threads));
-	if (!history || !got || !threads)
+	if (!history || !got || !threads || !last_marked)
 		die("calloc", -ENOMEM, NULL);
 
 	fd = iommufd_open();
@@ -584,5 +730,6 @@ int main(int argc, char **argv)
 	free(history);
 	free(got);
 	free(threads);
-	return tot.missing || tot.owner_missing || tot.outlived ? 1 : 0;
+	free((void *)last_marked);
+	return failed() ? 1 : 0;
 }

@@ -10,9 +10,12 @@
  *   enable[=NAME[:SECONDS]]   tracking-set enable (socket-bound without NAME)
  *   disable[=NAME]            tracking-set disable
  *   read[=NAME][,no-clear][,extents][,iova=A][,length=L][,page-size=S][,quiet]
- *                             bitmap-get; prints the dirty pages' IOVAs
+ *       [,every=N:K]          bitmap-get; prints the dirty pages' IOVAs
  *                             (unless quiet), how many, the runs received
- *                             and the bytes on the wire
+ *                             and the bytes on the wire; with every=N:K,
+ *                             also "misplaced": the pages that are not, in
+ *                             order, pages K, K+N, K+2N... counted from
+ *                             the start of the mock aperture
  *   sleep=MS                  pause
  *   touch=FILE, wait=FILE     create FILE; wait until FILE exists
  *
@@ -24,6 +27,7 @@
  * that failed (after printing its line, with the extack message); 64 usage.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +41,23 @@ struct pages {
 	uint64_t count, runs, page_size;
 	const char *sep;
 	bool quiet;
+	/* every=N:K: the next page expected, in pages from MOCK_APERTURE_START */
+	uint64_t every, next, misplaced;
 };
+
+#define MOCK_APERTURE_START (1UL << 24)	/* iommufd_test.h */
+
+/* Pages must come in order and exactly every p->every pages. */
+static void check_placed(struct pages *p, uint64_t iova, uint64_t pages, uint64_t page_size)
+{
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t at = (iova + i * page_size - MOCK_APERTURE_START) / page_size;
+
+		if (at != p->next)
+			p->misplaced++;
+		p->next = at + p->every;
+	}
+}
 
 static void print_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
 {
@@ -45,6 +65,8 @@ static void print_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_si
 
 	p->runs++;
 	p->page_size = page_size;
+	if (p->every)
+		check_placed(p, iova, pages, page_size);
 	if (p->quiet) {
 		p->count += pages;
 		return;
@@ -74,7 +96,7 @@ static uint64_t size_arg(const char *s)
 }
 
 /* read[=NAME][,flag...]: @spec is what follows "read". */
-static void parse_read(char *spec, struct dirty_read *req, bool *quiet)
+static void parse_read(char *spec, struct dirty_read *req, struct pages *p)
 {
 	char *tok, *save = NULL;
 
@@ -92,7 +114,7 @@ static void parse_read(char *spec, struct dirty_read *req, bool *quiet)
 		if (!strcmp(tok, "no-clear"))
 			req->no_clear = true;
 		else if (!strcmp(tok, "quiet"))
-			*quiet = true;
+			p->quiet = true;
 		else if (!strcmp(tok, "extents"))
 			req->extents = true;
 		else if (!strncmp(tok, "iova=", 5))
@@ -101,7 +123,8 @@ static void parse_read(char *spec, struct dirty_read *req, bool *quiet)
 			req->length = size_arg(tok + 7);
 		else if (!strncmp(tok, "page-size=", 10))
 			req->page_size = size_arg(tok + 10);
-		else
+		else if (sscanf(tok, "every=%" SCNu64 ":%" SCNu64, &p->every, &p->next) != 2 ||
+			 !p->every)
 			usage();
 	}
 }
@@ -129,13 +152,15 @@ static int run_op(struct dirty_nl *n, uint64_t domain, char *op)
 		rc = dirty_nl_tracking_set(n, domain, enable, name, lifetime);
 		printf("{\"op\":\"%s\",\"rc\":%d", enable ? "enable" : "disable", rc);
 	} else if (!strncmp(op, "read", 4)) {
-		parse_read(op + 4, &req, &p.quiet);
+		parse_read(op + 4, &req, &p);
 		n->rx_bytes = 0;
 		printf("{\"op\":\"read\",\"dirty\":[");
 		rc = dirty_nl_read(n, &req, print_run, &p);
 		printf("],\"rc\":%d,\"pages\":%llu,\"runs\":%llu,\"page_size\":%llu,\"bytes\":%llu",
 		       rc, (unsigned long long)p.count, (unsigned long long)p.runs,
 		       (unsigned long long)p.page_size, (unsigned long long)n->rx_bytes);
+		if (p.every)
+			printf(",\"misplaced\":%llu", (unsigned long long)p.misplaced);
 	} else if (!strncmp(op, "sleep=", 6)) {
 		uint64_t ms = size_arg(op + 6);
 		struct timespec ts = { .tv_sec = (time_t)(ms / 1000),

@@ -56,6 +56,42 @@ read_iovas() {
 	assert_equal "$(json_get "${lines[3]}" .pages)" 0
 }
 
+@test "an observer starting and reading between a tracking owner's marking and its harvest takes none of its pages" {
+	# The owner marks, then waits (--harvest-go) while an observer starts
+	# (no clear-on-enable may hit the owner's bits) and reads clearing (it
+	# may not clear under a tracking owner); then the owner harvests.
+	local marked=$BATS_TEST_TMPDIR/marked harvest=$BATS_TEST_TMPDIR/harvest
+	start_owner --size 4M --random 200 --rounds 1 --exact --json --go "$GO" --done "$DONE" \
+		--marked "$marked" --harvest-go "$harvest" --pages-log "$LOG" --hold
+	local dom
+	dom=$(owner_domain)
+	touch "$GO"
+	for _ in $(seq 300); do [ -e "$marked" ] && break; sleep 0.1; done
+	run -0 observe "$dom" enable read touch="$harvest" wait="$DONE" read disable
+	# the observer saw the owner's pages; after the harvest it may see them
+	# again (handed over by the owner's clearing), but nothing else
+	assert_equal "$(read_iovas "${lines[1]}")" "$(logged_iovas)"
+	assert_equal "$(jq -n -c --argjson r "$(read_iovas "${lines[2]}")" --argjson l "$(logged_iovas)" '$r - $l')" "[]"
+	stop_owner
+	# --exact: the owner's harvest held its pages and nothing else
+	assert_equal "$(jq -s -c '.[-1].summary | [.missing, .extra]' "$BATS_TEST_TMPDIR/owner.out")" "[0,0]"
+}
+
+@test "one observer's end leaves the hardware tracking for the others" {
+	start_owner --size 4M --random 300 --rounds 1 --mark-only --go "$GO" --done "$DONE" \
+		--pages-log "$LOG" --hold
+	local dom
+	dom=$(owner_domain)
+	run -0 observe "$dom" enable=a enable=b disable=a
+	run -0 ynl --do domain-get --json "{\"id\": $dom}"
+	assert_equal "$(json_get "$output" '[.tracking, .consumers] | @csv')" "1,1"
+	# and b still gets what is dirtied after a went
+	touch "$GO"
+	wait_done
+	run -0 observe "$dom" read=b disable=b
+	assert_equal "$(read_iovas "${lines[0]}")" "$(logged_iovas)"
+}
+
 @test "raw and extents agree, extents are smaller for sparse pages, no-clear keeps them" {
 	start_owner --size 64M --pages 0,1,2,100,500-510 --mark-only --go "$GO" --done "$DONE" --hold
 	local dom
@@ -84,11 +120,15 @@ read_iovas() {
 	touch "$GO"
 	wait_done
 	# The whole domain by default; then [0, 2 GiB), the whole aperture
-	run -0 observe "$dom" read=big,no-clear,extents,quiet read=big,no-clear,quiet,iova=0,length=2G \
-		read=big,quiet,iova=0,length=2G read=big,quiet disable=big
-	assert_equal "$(json_get "${lines[0]}" .pages)" $(( (n + 1) / 3 ))
-	assert_equal "$(json_get "${lines[1]}" .pages)" $(( (n + 1) / 3 ))
-	assert_equal "$(json_get "${lines[2]}" .pages)" $(( (n + 1) / 3 ))
+	# (round 1 of --every 3 dirties pages 1, 4, 7...: each read must hold
+	# exactly those, in order, across every chunk edge)
+	run -0 observe "$dom" read=big,no-clear,extents,quiet,every=3:1 \
+		read=big,no-clear,quiet,iova=0,length=2G,every=3:1 \
+		read=big,quiet,iova=0,length=2G,every=3:1 read=big,quiet disable=big
+	local i
+	for i in 0 1 2; do
+		assert_equal "$(json_get "${lines[$i]}" '[.pages, .misplaced] | @csv')" "$(( (n + 1) / 3 )),0"
+	done
 	assert_equal "$(json_get "${lines[3]}" .pages)" 0
 }
 

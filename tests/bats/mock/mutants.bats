@@ -1,0 +1,73 @@
+# The no-loss checkers must catch the bugs they exist for. Each test plants
+# one bug in the running kernel (the test-only iommufd.dirty_mutant
+# parameter, CONFIG_IOMMUFD_TEST; see drivers/iommu/iommufd/dirty_observer.c)
+# and runs checkers that must then fail, the way they would on a kernel
+# that shipped that bug. The parameter is reset after every test.
+#
+#   1  the clearer hands nothing to the other observers
+#   2  observers clear the hardware under a tracking owner
+#   3  an observer's end stops the hardware while others still observe
+#   4  an observer's enable clears the hardware (as the owner's first does)
+
+setup() {
+	load '../../helpers/common-setup'
+	_common_setup
+	MUTANT=/sys/module/iommufd/parameters/dirty_mutant
+	[ -w "$MUTANT" ] || fail "$MUTANT is missing: the kernel lacks the test-only mutants"
+	SUITES=$BATS_TEST_DIRNAME
+}
+
+teardown() {
+	echo 0 >"$MUTANT"
+}
+
+plant() {
+	echo "$1" >"$MUTANT"
+	assert_equal "$(cat "$MUTANT")" "$1"
+}
+
+# caught REGEX: the observer.bats tests matching REGEX fail on this kernel.
+caught() {
+	run bats --formatter tap -f "$1" "$SUITES/observer.bats"
+	echo "$output" | grep '^\(not \)\?ok' | sed 's/^/# /' >&3
+	assert_failure
+	assert_line --regexp '^not ok '
+}
+
+# noloss_finds FIELD ARGS...: a short noloss run fails and counts FIELD > 0.
+noloss_finds() {
+	local field=$1
+	shift
+	run noloss --rounds 200 --json "$@"
+	echo "# ${lines[-1]}" >&3
+	assert_failure 1
+	(( $(json_get "${lines[-1]}" ".$field") > 0 ))
+}
+
+@test "the unplanted kernel passes the checkers used below" {
+	run -0 bats --formatter tap -f "tracking owner's marking|alone clear|one observer's end" \
+		"$SUITES/observer.bats"
+	run -0 noloss --rounds 200 --bound 2 --leased 0 --killers 0 --owner-toggle 0 --json
+}
+
+@test "mutant 1 (no hand-off) is caught by observer.bats and noloss" {
+	plant 1
+	caught "alone clear"
+	noloss_finds missing --bound 2 --leased 0 --killers 0 --owner-toggle 0
+}
+
+@test "mutant 2 (observers clear under a tracking owner) is caught by observer.bats" {
+	plant 2
+	caught "tracking owner's marking"
+}
+
+@test "mutant 3 (an observer's end stops the hardware under others) is caught by observer.bats and noloss" {
+	plant 3
+	caught "one observer's end"
+	noloss_finds refused_live --owner none --bound 2 --leased 1 --killers 0
+}
+
+@test "mutant 4 (enabling clears the hardware) is caught by observer.bats" {
+	plant 4
+	caught "tracking owner's marking"
+}
