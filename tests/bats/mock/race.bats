@@ -57,8 +57,14 @@ setup() {
 	local owner=$!
 	for _ in $(seq 1200); do [ -s "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.1; done
 	run -0 dump-loop --count 1
+	# the owner's 2000 domains and nothing else: one dump message each
+	assert_equal "$(jq .seen <<<"$output")" 2000
+	assert_equal "$(jq .errors <<<"$output")" 0
+	# and they are its domains, each once: the HWPTs its ready file names
+	local want got
+	want=$(jq -c '[.domains[].hwpt] | sort' "$BATS_TEST_TMPDIR/ready")
+	got=$(iommu-dirtyctl -j list | jq -c --argjson p "$owner" '[.[] | select(.owner_pid == $p) | .hwpt_id] | sort')
+	assert_equal "$got" "$want"
 	kill -TERM "$owner"
 	wait "$owner"
-	[ "$(jq .seen <<<"$output")" -ge 2000 ]
-	assert_equal "$(jq .errors <<<"$output")" 0
 }

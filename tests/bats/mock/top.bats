@@ -131,7 +131,7 @@ screen_ids() {
 	assert_line --regexp "^ +$id +$OWNER_PID mock-owner +iommufd_mock[0-9]+ +mock +owner +4M +0 +0\.0 +0\.0 +1 +0 +own$"
 }
 
-@test "with --observe, top measures distinct pages itself; the owner loses nothing" {
+@test "with --observe, top measures distinct pages itself beside an owner that only marks" {
 	start_owner --size 4M --random 300 --rounds 2 --mark-only --go "$GO" --done "$DONE" \
 		--pages-log "$LOG" --hold
 	local id out=$BATS_TEST_TMPDIR/top
@@ -148,6 +148,25 @@ screen_ids() {
 	assert_equal "$(rows_of "$out" "$id" | jq -s -c 'map(.observers) | unique')" '[1]'
 	# top's observer was bound to its socket: gone with it
 	assert_equal "$(iommu-dirtyctl -j show "$id" | jq '.observer | length')" 0
+}
+
+@test "top --observe beside an owner that tracks and harvests: the owner loses nothing, top misses nothing" {
+	# --exact: each of the owner's harvests holds exactly what it dirtied
+	start_owner --size 4M --random 300 --rounds 2 --exact --go "$GO" --done "$DONE" \
+		--pages-log "$LOG" --hold
+	local id out=$BATS_TEST_TMPDIR/top
+	id=$(dom "$OWNER_PID")
+	iommu-dirtyctl -j top -d 3 -n 2 --observe "$id" >"$out" &
+	local t=$!
+	wait_lines "$out" 1
+	touch "$GO"
+	wait "$t"
+	wait_done
+	stop_owner
+	validate-json top --lines <"$out"
+	assert_equal "$(rows_of "$out" "$id" | jq -r -s 'map(.source) | unique | join(",")')" observer
+	# every page the owner dirtied reached top as well
+	(( $(rows_of "$out" "$id" | jq -s 'map(.interval_dirty_pages) | add') >= $(logged_iovas | jq length) ))
 }
 
 @test "a destroyed domain shows once as gone, with its last interval, then goes" {
