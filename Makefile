@@ -190,7 +190,7 @@ soak: $(DEPS_OK)
 	tests/vm/run --name soak-race --variant debug --timeout 14400 -- \
 		env RACE_ITERATIONS=2500 bats --formatter tap tests/bats/mock/race.bats
 	tests/vm/run --name soak-fuzz --variant debug --timeout 14400 -- \
-		env FUZZ_COUNT=250000 bats --formatter tap tests/bats/mock/fuzz.bats \
+		env FUZZ_COUNT=250000 REQUIRE_FAULT_INJECTION=1 bats --formatter tap tests/bats/mock/fuzz.bats \
 		tests/bats/mock/failnth.bats
 	scripts/kernel.sh default
 	tests/vm/run --name soak-noloss --timeout 5400 -- \
@@ -207,7 +207,7 @@ fuzz: $(DEPS_OK)
 	scripts/kernel.sh debug
 	$(MAKE) all
 	tests/vm/run --name fuzz --variant debug --timeout 21600 -- \
-		env FUZZ_COUNT=$(FUZZ_COUNT) bats --formatter tap tests/bats/mock/fuzz.bats \
+		env FUZZ_COUNT=$(FUZZ_COUNT) REQUIRE_FAULT_INJECTION=1 bats --formatter tap tests/bats/mock/fuzz.bats \
 		tests/bats/mock/failnth.bats
 
 # ---- install --------------------------------------------------------------------

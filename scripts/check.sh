@@ -11,10 +11,13 @@
 #   vtd         Bats suites in a guest with emulated VT-d and an e1000
 #   selftest    upstream iommufd selftest; every case in
 #               tests/selftest/expected-pass.txt must still pass
-#   debug-mock  the mock suites again on the KASAN/lockdep/kmemleak kernel
+#   debug-mock  the mock suites again on the KASAN/lockdep/kmemleak kernel,
+#               and upstream's iommufd_fail_nth, whose every case in
+#               tests/selftest/expected-pass-fail-nth.txt must still pass
 #
 # CHECK_STAGES="unit mock" limits the run; SKIP_DEBUG=1 leaves out the debug
-# kernel (a developer's shortcut; CI runs everything).
+# kernel (a developer's shortcut; CI runs everything). A stage left out
+# counts as skipped in the summary, which also gives each stage's time.
 # The last line is "N passed, N failed, N skipped"; the exit status is 1 if
 # anything failed.
 set -uo pipefail
@@ -22,13 +25,22 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 R=$top/build/results
-stages=${CHECK_STAGES:-compile generated unit host mock vtd selftest debug-mock}
+all_stages="compile generated unit host mock vtd selftest debug-mock"
+stages=${CHECK_STAGES:-$all_stages}
 [ "${SKIP_DEBUG:-0}" = 1 ] && stages=${stages//debug-mock/}
 rm -rf "$R"
 mkdir -p "$R"
 
 say() { printf '\n== %s\n' "$*"; }
 want() { [[ " $stages " == *" $1 "* ]]; }
+
+# timed NAME COMMAND...: run a stage and note how long it took.
+timed() {
+	local t0=$SECONDS rc=0
+	"${@:2}" || rc=$?
+	printf '%-11s %5ds\n' "$1" $((SECONDS - t0)) >>"$R/times"
+	return $rc
+}
 
 # A stage whose runner itself broke (VM timeout, splat, build error) must
 # count as a failure even if it printed no TAP.
@@ -75,7 +87,7 @@ run_bats() {
 	else
 		tests/vm/run --name "check-$stage" "${vm[@]}" -- \
 			env RACE_ITERATIONS="${RACE_ITERATIONS:-}" NOLOSS_ROUNDS="${NOLOSS_ROUNDS:-}" \
-			FUZZ_COUNT="${FUZZ_COUNT:-}" \
+			FUZZ_COUNT="${FUZZ_COUNT:-}" REQUIRE_FAULT_INJECTION="${REQUIRE_FAULT_INJECTION:-}" \
 			bats --formatter tap "${dir[@]}" | tee "$R/$stage.tap"
 		rc=${PIPESTATUS[0]}
 	fi
@@ -109,6 +121,33 @@ run_selftest() {
 		sed 's/^/# now passing too (add to expected-pass.txt): /'
 }
 
+# Upstream's iommufd_fail_nth needs fault injection: the debug kernel.
+run_fail_nth() {
+	local out=$R/fail-nth.out pass=$R/fail-nth.passed rc name n=0
+	say "fail-nth: upstream iommufd_fail_nth on the debug kernel"
+	tests/vm/run --name check-fail-nth --variant debug --timeout 1800 -- \
+		build/selftest/iommufd_fail_nth >"$out" 2>&1
+	rc=$?
+	grep '^# Totals' "$out"
+	if [ "$rc" -eq 125 ]; then
+		stage_failed fail-nth "guest failed (vm/run exit 125): $(grep '^vm/run' "$out" | head -1)"
+		return
+	fi
+	sed -n 's/^ok [0-9]* //p' "$out" | sort >"$pass"
+	while read -r name; do
+		n=$((n + 1))
+		if grep -qxF "$name" "$pass"; then
+			echo "ok $n - fail-nth $name" >>"$R/fail-nth.tap"
+		else
+			echo "not ok $n - fail-nth $name (passed on the unpatched kernel)" >>"$R/fail-nth.tap"
+		fi
+	done < <(grep -v '^#' tests/selftest/expected-pass-fail-nth.txt)
+	[ "$n" -gt 0 ] || stage_failed fail-nth "tests/selftest/expected-pass-fail-nth.txt lists no case"
+	grep '^not ok' "$R/fail-nth.tap"
+	comm -23 "$pass" <(grep -v '^#' tests/selftest/expected-pass-fail-nth.txt | sort) |
+		sed 's/^/# now passing too (add to expected-pass-fail-nth.txt): /'
+}
+
 run_compile() {
 	say "compile: the series in configurations the VM does not boot"
 	scripts/compile-check.sh | tee "$R/compile.tap"
@@ -133,28 +172,35 @@ run_generated() {
 }
 
 start=$(date +%s)
-if ! build; then
+if ! timed build build; then
 	stage_failed build "the build failed (see above)"
 else
-	want compile && run_compile
-	want generated && run_generated
-	want unit && run_unit
-	want host && run_bats host -- tests/bats/host
-	want mock && run_bats mock --iommu none --timeout 1800 -- tests/bats/mock
-	want vtd && run_bats vtd --iommu intel -- tests/bats/vtd
-	want selftest && run_selftest
+	want compile && timed compile run_compile
+	want generated && timed generated run_generated
+	want unit && timed unit run_unit
+	want host && timed host run_bats host -- tests/bats/host
+	want mock && timed mock run_bats mock --iommu none --timeout 1800 -- tests/bats/mock
+	want vtd && timed vtd run_bats vtd --iommu intel -- tests/bats/vtd
+	want selftest && timed selftest run_selftest
 	# The debug kernel is ~12x slower on these paths and Python crawls on
 	# it: the C-driven suites only, with fewer race rounds.
-	want debug-mock && RACE_ITERATIONS=20 NOLOSS_ROUNDS=60 FUZZ_COUNT=20000 run_bats debug-mock \
+	want debug-mock && RACE_ITERATIONS=20 NOLOSS_ROUNDS=60 FUZZ_COUNT=20000 \
+		REQUIRE_FAULT_INJECTION=1 timed debug-mock run_bats debug-mock \
 		--iommu none --variant debug --timeout 2400 -- tests/bats/mock/owner.bats \
 		tests/bats/mock/race.bats tests/bats/mock/trace.bats tests/bats/mock/noloss.bats \
 		tests/bats/mock/fuzz.bats tests/bats/mock/failnth.bats
+	want debug-mock && timed fail-nth run_fail_nth
 fi
+# Stages left out show in the summary as skipped, never as silence.
+for s in $all_stages; do
+	want "$s" || echo "ok 1 - $s # SKIP stage left out (CHECK_STAGES/SKIP_DEBUG)" >"$R/$s.tap"
+done
 
 passed=$(cat "$R"/*.tap | grep -E '^ok ' | grep -vc '# [Ss][Kk][Ii][Pp]')
 skipped=$(cat "$R"/*.tap | grep -E '^ok ' | grep -c '# [Ss][Kk][Ii][Pp]')
 failed=$(cat "$R"/*.tap | grep -c '^not ok ')
 say "summary ($(( $(date +%s) - start ))s; TAP in $R)"
+sed 's/^/  /' "$R/times"
 cat "$R"/*.tap | grep '^not ok ' | sed 's/^/  /'
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

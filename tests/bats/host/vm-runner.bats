@@ -30,6 +30,28 @@ setup() {
 	[[ $stderr == *"WARNING: CPU: 0 PID: 1 at fake/splat.c:1 test"* ]]
 }
 
+@test "a warning the ring buffer has long since overwritten still fails the run" {
+	# Every level reaches the serial log as it happens (ignore_loglevel): a
+	# KERN_WARNING line followed by more than the ring holds must still be
+	# found, where a final dmesg alone would have lost it.
+	run -125 --separate-stderr "$RUN" --name bats-splat-flood -- bash -c '
+		echo "<4>WARNING: CPU: 0 PID: 1 at fake/flood.c:1 early" >/dev/kmsg
+		for ((i = 0; i < 4000; i++)); do
+			echo "<6>filler $i: a line of about one hundred bytes to push the warning out of the ring" >/dev/kmsg
+		done
+		echo "in the ring: $(dmesg | grep -c fake/flood.c)"'
+	# the premise: the ring itself no longer holds the warning
+	assert_output "in the ring: 0"
+	[[ $stderr == *"WARNING: CPU: 0 PID: 1 at fake/flood.c:1 early"* ]]
+}
+
+@test "a real WARN in the debug kernel fails the run" {
+	[ -f "$TOP/build/linux/bzImage-debug" ] || skip "no debug kernel built (make kernel KERNEL_VARIANT=debug)"
+	run -125 --separate-stderr "$RUN" --name bats-warn --variant debug -- sh -c \
+		'echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT'
+	[[ $stderr == *"WARNING: CPU: "*"lkdtm"* ]]
+}
+
 @test "a hung guest is killed after the timeout with a clear message" {
 	run -125 --separate-stderr "$RUN" --name bats-hang --timeout 15 -- sleep 600
 	assert_equal "${stderr_lines[0]}" "vm/run: guest did not finish within 15s and was killed"

@@ -2,15 +2,20 @@
 # (tests/tools/failnth.c, after the manner of the upstream iommufd_fail_nth):
 # each failure leaves the state consistent and loses no dirty page. Needs
 # the debug kernel's fault injection (CONFIG_FAULT_INJECTION_DEBUG_FS,
-# FAILSLAB, FAIL_PAGE_ALLOC); skipped on a kernel without it. kmemleak and
+# FAILSLAB, FAIL_PAGE_ALLOC); skipped on a kernel without it, except where
+# the caller says it must be there (REQUIRE_FAULT_INJECTION=1: make check's
+# debug stage, make fuzz, make soak), where its absence fails. kmemleak and
 # the splat scan of tests/vm/run judge leaks and crashes.
 
 setup() {
 	load '../../helpers/common-setup'
 	_common_setup
 	D=/sys/kernel/debug
-	[ -e /proc/thread-self/fail-nth ] && [ -d "$D/failslab" ] ||
+	if ! [ -e /proc/thread-self/fail-nth ] || ! [ -d "$D/failslab" ]; then
+		[ "${REQUIRE_FAULT_INJECTION:-0}" != 1 ] ||
+			fail "REQUIRE_FAULT_INJECTION=1 but this kernel has no fail-nth fault injection"
 		skip "the kernel has no fail-nth fault injection (use KERNEL_VARIANT=debug)"
+	fi
 	# sleeping allocations too: failslab's defaults skip them
 	echo N >"$D/failslab/ignore-gfp-wait"
 	echo N >"$D/fail_page_alloc/ignore-gfp-wait"
