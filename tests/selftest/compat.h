@@ -11,3 +11,13 @@
 #define MOCK_FLAGS_DEVICE_PASID (1 << 2)
 #define MOCK_PASID_WIDTH 20
 #define in_data_type out_data_type
+
+/*
+ * kselftest_harness.h gives every case 30 s (TEST_TIMEOUT_DEFAULT, not
+ * overridable) before it kills it as hung: a speed assumption that the
+ * debug kernel under TCG breaks (iommufd_fail_nth's map_domain, device).
+ * A hang guard of 10 minutes a case keeps the guard without the
+ * assumption; tests/vm/run's timeout bounds the whole run.
+ */
+#include <unistd.h>
+#define alarm(seconds) alarm((seconds) ? 600 : 0)

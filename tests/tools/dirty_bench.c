@@ -1,15 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dirty-bench: figures for `make bench`, measured side by side in one run
- * on one mock domain and printed with their ratios (no pass/fail):
+ * on one mock domain and printed with their ratios (no pass/fail on speed):
  *
- *  1. a clearing harvest with one page in three dirty, through bitmap-get
+ *  1. a clearing read with one page in three dirty, through bitmap-get
  *     (raw and extents) against the owner's IOMMU_HWPT_GET_DIRTY_BITMAP;
- *  2. the owner's harvest with one observer against none;
+ *  2. the owner's harvest with one observer (in its steady state: its
+ *     pending memory already allocated by an earlier harvest) against none;
  *  3. the bytes bitmap-get sends for sparse and for dense pages, extents
  *     against raw.
  *
- * Exit status: 0 measured, 2 bad usage, 3 an operation failed.
+ * Every measured read is checked: it must return exactly the pages marked
+ * before it, or the run fails (exit 1) instead of printing a figure for a
+ * wrong answer. The contenders take turns in a rotating order, so drift
+ * hits them alike, and each figure is the median of REPS runs (default 7)
+ * with its spread (min-max).
+ *
+ *   dirty-bench [SIZE [REPS]]
+ *
+ * Exit status: 0 measured, 1 a contender returned the wrong pages, 2 bad
+ * usage, 3 an operation failed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +36,8 @@
 #include "opts.h"
 
 static uint64_t size = 1792ULL << 20, chunk = 64 << 20, mock_page, npages;
-static unsigned int reps = 3;
+static unsigned int reps = 7;
+#define MAX_REPS 100
 static int fd;
 static struct mock_dirty_domain d;
 static struct dirty_nl nl;
@@ -62,19 +73,39 @@ static void mark(uint64_t every)
 
 static double ioctl_harvest_ms(void)
 {
-	uint64_t t0 = now_ns();
-	int rc = iommufd_get_dirty_bitmap(fd, d.hwpt, MOCK_APERTURE_START, size,
-					  mock_page, got, 0);
+	uint64_t t0;
+	int rc;
 
+	memset(got, 0, BITMAP_WORDS(npages) * 8);
+	t0 = now_ns();
+	rc = iommufd_get_dirty_bitmap(fd, d.hwpt, MOCK_APERTURE_START, size, mock_page, got, 0);
 	if (rc)
 		die("IOMMU_HWPT_GET_DIRTY_BITMAP", rc);
 	return (double)(now_ns() - t0) / 1e6;
 }
 
-static void count_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
+/* The pages a read returned, as a bitmap over the mapping. */
+static void set_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
 {
-	(void)iova, (void)page_size;
-	*(uint64_t *)arg += pages;
+	uint64_t *map = arg;
+	uint64_t first = (iova - MOCK_APERTURE_START) / mock_page;
+	uint64_t n = pages * (page_size / mock_page);
+
+	for (uint64_t i = first; i < first + n && i < npages; i++)
+		bitmap_set_bit(map, i);
+}
+
+/* A measured read must have returned exactly the marked pages. */
+static void validate(const char *who)
+{
+	uint64_t missing = bitmap_count_andnot(marks, got, npages);
+	uint64_t extra = bitmap_count_andnot(got, marks, npages);
+
+	if (missing || extra) {
+		fprintf(stderr, "dirty-bench: %s returned the wrong pages: %llu missing, %llu extra\n",
+			who, (unsigned long long)missing, (unsigned long long)extra);
+		exit(1);
+	}
 }
 
 /* A read as lease "bench"; returns ms, sets *pages and *bytes. */
@@ -85,13 +116,14 @@ static double observer_read_ms(bool extents, bool no_clear, uint64_t *pages, uin
 	uint64_t t0;
 	int rc;
 
-	*pages = 0;
+	memset(got, 0, BITMAP_WORDS(npages) * 8);
 	nl.rx_bytes = 0;
 	t0 = now_ns();
-	rc = dirty_nl_read(&nl, &req, count_run, pages);
+	rc = dirty_nl_read(&nl, &req, set_run, got);
 	if (rc)
 		die("bitmap-get", rc);
 	*bytes = nl.rx_bytes;
+	*pages = bitmap_count_andnot(got, NULL, npages);
 	return (double)(now_ns() - t0) / 1e6;
 }
 
@@ -111,17 +143,100 @@ static void lease(bool enable)
 		die("tracking-set", rc);
 }
 
+struct figure {
+	const char *name;
+	double ms[MAX_REPS];
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median, min and max of a figure's runs (sorts them). */
+static double median(struct figure *f, double *lo, double *hi)
+{
+	qsort(f->ms, reps, sizeof(f->ms[0]), cmp_double);
+	*lo = f->ms[0];
+	*hi = f->ms[reps - 1];
+	return reps % 2 ? f->ms[reps / 2] : (f->ms[reps / 2 - 1] + f->ms[reps / 2]) / 2;
+}
+
+/* One clearing read of the pattern by contender @c; returns its ms. */
+static double clearing_read(unsigned int c)
+{
+	uint64_t pages, bytes;
+	double ms;
+
+	mark(3);
+	if (c == 0) {
+		tracking(true);
+		ms = ioctl_harvest_ms();
+		tracking(false);
+	} else {
+		ms = observer_read_ms(c == 2, false, &pages, &bytes);
+	}
+	validate(c == 0 ? "the owner's ioctl" : c == 1 ? "bitmap-get raw" : "bitmap-get extents");
+	return ms;
+}
+
+/*
+ * The owner's harvest with no observer, or (@observed) with lease "bench"
+ * in its steady state: an unmeasured harvest allocates its pending pages,
+ * then the measured one; its read afterwards empties what it was handed.
+ */
+static double owner_harvest(bool observed)
+{
+	uint64_t pages, bytes;
+	double ms;
+
+	tracking(true);
+	if (observed) {
+		lease(true);
+		mark(3);
+		ioctl_harvest_ms();
+	}
+	mark(3);
+	ms = ioctl_harvest_ms();
+	validate(observed ? "the owner's harvest beside an observer" : "the owner's harvest");
+	tracking(false);
+	if (observed) {
+		observer_read_ms(true, false, &pages, &bytes);
+		lease(false);
+	}
+	return ms;
+}
+
+/* A figure's median and spread; against @base_ms (0: none) as a speed or a cost. */
+static void print_figure(struct figure *f, double base_ms, bool speed, const char *goal)
+{
+	double lo, hi, m = median(f, &lo, &hi);
+
+	printf("  %-22s %8.1f ms (%.1f-%.1f)", f->name, m, lo, hi);
+	if (base_ms > 0)
+		printf("  %.2fx %s (goal %s)", speed ? base_ms / m : m / base_ms,
+		       speed ? "the ioctl's throughput" : "the cost of none", goal);
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
-	double ioctl_ms = 0, raw_ms = 0, ext_ms = 0, none_ms = 0, one_ms = 0;
-	uint64_t pages, raw_pages = 0, bytes, sparse_raw, sparse_ext, dense_raw, dense_ext;
+	struct figure reads[3] = { { .name = "owner ioctl" }, { .name = "bitmap-get raw" },
+				   { .name = "bitmap-get extents" } };
+	struct figure cost[2] = { { .name = "no observer" }, { .name = "one observer" } };
+	uint64_t pages, sparse_raw, sparse_ext, dense_raw, dense_ext;
+	double lo, hi, ioctl_med, none_med;
 	const char *step;
 	void *buf;
 	int rc;
 
 	mock_page = (uint64_t)sysconf(_SC_PAGESIZE) / 2;
-	if (argc > 1 && (parse_size(argv[1], &size) || !size || size % chunk)) {
-		fprintf(stderr, "usage: dirty-bench [SIZE, a multiple of 64M]\n");
+	if ((argc > 1 && (parse_size(argv[1], &size) || !size || size % chunk)) ||
+	    (argc > 2 && (sscanf(argv[2], "%u", &reps) != 1 || reps < 1 || reps > MAX_REPS))) {
+		fprintf(stderr, "usage: dirty-bench [SIZE, a multiple of 64M [REPS, 1-%d]]\n",
+			MAX_REPS);
 		return 2;
 	}
 	npages = size / mock_page;
@@ -145,22 +260,17 @@ int main(int argc, char **argv)
 	if (rc)
 		die("iommu-dirty", rc);
 
-	/* 1 and 2: alternate the contenders so drift hits them alike */
-	for (unsigned int i = 0; i < reps; i++) {
-		tracking(true);
-		mark(3);
-		none_ms += ioctl_harvest_ms();
-		lease(true);
-		mark(3);
-		one_ms += ioctl_harvest_ms();
-		tracking(false);
-		mark(3);
-		raw_ms += observer_read_ms(false, false, &raw_pages, &bytes);
-		mark(3);
-		ext_ms += observer_read_ms(true, false, &pages, &bytes);
-		lease(false);
-	}
-	ioctl_ms = none_ms;
+	/* 1: the lease exists throughout, so the ioctl harvests beside it too */
+	lease(true);
+	observer_read_ms(false, false, &pages, &sparse_raw);	/* allocate, drain */
+	for (unsigned int i = 0; i < reps; i++)
+		for (unsigned int k = 0; k < 3; k++)
+			reads[(i + k) % 3].ms[i] = clearing_read((i + k) % 3);
+	lease(false);
+	/* 2: alternate which goes first */
+	for (unsigned int i = 0; i < reps; i++)
+		for (unsigned int k = 0; k < 2; k++)
+			cost[(i + k) % 2].ms[i] = owner_harvest((i + k) % 2);
 
 	/* 3: what goes on the wire, sparse (1 page in 1000) and dense (1 in 3) */
 	lease(true);
@@ -172,24 +282,23 @@ int main(int argc, char **argv)
 	observer_read_ms(true, false, &pages, &dense_ext);
 	lease(false);
 
-	printf("mock domain of %llu MiB, %llu pages of %llu bytes, %u runs each\n",
+	printf("mock domain of %llu MiB, %llu pages of %llu bytes; median (min-max) of %u runs each, every read checked\n",
 	       (unsigned long long)(size >> 20), (unsigned long long)npages,
 	       (unsigned long long)mock_page, reps);
-	printf("clearing harvest, 1 page in 3 dirty (%llu pages):\n", (unsigned long long)raw_pages);
-	printf("  owner ioctl            %8.1f ms  %10.0f pages/s\n", ioctl_ms / reps,
-	       raw_pages / (ioctl_ms / reps / 1e3));
-	printf("  bitmap-get raw         %8.1f ms  %10.0f pages/s  %.2fx the ioctl (goal >= 0.9x)\n",
-	       raw_ms / reps, raw_pages / (raw_ms / reps / 1e3), ioctl_ms / raw_ms);
-	printf("  bitmap-get extents     %8.1f ms  %10.0f pages/s  %.2fx the ioctl\n",
-	       ext_ms / reps, raw_pages / (ext_ms / reps / 1e3), ioctl_ms / ext_ms);
-	printf("owner harvest cost:\n");
-	printf("  no observer            %8.1f ms\n", none_ms / reps);
-	printf("  one observer           %8.1f ms  %.2fx (goal <= 1.5x)\n", one_ms / reps,
-	       one_ms / none_ms);
+	printf("clearing read, 1 page in 3 dirty (%llu pages), throughput against the owner's ioctl:\n",
+	       (unsigned long long)((npages + 2) / 3));
+	ioctl_med = median(&reads[0], &lo, &hi);
+	print_figure(&reads[0], 0, true, NULL);
+	print_figure(&reads[1], ioctl_med, true, ">= 1.0x");
+	print_figure(&reads[2], ioctl_med, true, ">= 1.0x");
+	printf("owner harvest cost, observer in its steady state:\n");
+	none_med = median(&cost[0], &lo, &hi);
+	print_figure(&cost[0], 0, false, NULL);
+	print_figure(&cost[1], none_med, false, "<= 1.1x");
 	printf("bytes on the wire for the whole domain:\n");
-	printf("  sparse (1 in 1000)     raw %10llu  extents %10llu  extents/raw %.3f\n",
+	printf("  sparse (1 in 1000)     raw %10llu  extents %10llu  raw/extents %.1fx (goal >= 10x)\n",
 	       (unsigned long long)sparse_raw, (unsigned long long)sparse_ext,
-	       (double)sparse_ext / (double)sparse_raw);
+	       (double)sparse_raw / (double)sparse_ext);
 	printf("  dense (1 in 3)         raw %10llu  extents %10llu  extents/raw %.3f\n",
 	       (unsigned long long)dense_raw, (unsigned long long)dense_ext,
 	       (double)dense_ext / (double)dense_raw);
