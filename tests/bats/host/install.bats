@@ -12,6 +12,8 @@ setup_file() {
 	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
 		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
 		tar --null -T - -cf -) | tar -C "$src" -xf -
+	# a package build's environment, not that of a make running this suite
+	unset MAKEFLAGS MFLAGS MAKELEVEL
 	eval "$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --export=sh)"
 	export CFLAGS="$CFLAGS -frecord-gcc-switches"
 	make -C "$src" -j2 install PREFIX=/usr DESTDIR="$BATS_FILE_TMPDIR/dest" WERROR= \
