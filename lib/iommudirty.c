@@ -273,6 +273,21 @@ static struct nl_msg *request(struct iommudirty *h, uint8_t cmd, int flags)
 	return request_to(h->family, cmd, flags, IOMMU_DIRTY_FAMILY_VERSION);
 }
 
+/*
+ * Run @msg from request(), NULL if it could not be allocated, unless
+ * putting its attributes failed (@put_failed): then it is only freed.
+ */
+static int send_request(struct xact *x, struct nl_msg *msg, bool put_failed)
+{
+	if (!msg)
+		return -ENOMEM;
+	if (put_failed) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return transact(x, msg);
+}
+
 /* The family's id and its monitor group's, from the controller's reply. */
 static int family_reply(struct xact *x, struct nlmsghdr *nlh)
 {
@@ -302,13 +317,8 @@ static int resolve_family(struct iommudirty *h)
 	struct xact x = { .h = h, .valid = family_reply };
 	struct nl_msg *msg = request_to(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0, 1);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, IOMMU_DIRTY_FAMILY_NAME)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return transact(&x, msg);
+	return send_request(&x, msg, msg && nla_put_string(msg, CTRL_ATTR_FAMILY_NAME,
+							   IOMMU_DIRTY_FAMILY_NAME));
 }
 
 /*
@@ -407,7 +417,7 @@ IOMMUDIRTY_API int iommudirty_domains(struct iommudirty *h, iommudirty_domain_fn
 	struct xact x = { .h = h, .valid = domain_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DOMAIN_GET, NLM_F_DUMP);
 
-	return msg ? transact(&x, msg) : -ENOMEM;
+	return send_request(&x, msg, false);
 }
 
 IOMMUDIRTY_API int iommudirty_domain_get(struct iommudirty *h, uint64_t id,
@@ -416,13 +426,7 @@ IOMMUDIRTY_API int iommudirty_domain_get(struct iommudirty *h, uint64_t id,
 	struct xact x = { .h = h, .valid = domain_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DOMAIN_GET, 0);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return transact(&x, msg);
+	return send_request(&x, msg, msg && nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id));
 }
 
 IOMMUDIRTY_API int iommudirty_devs(struct iommudirty *h, iommudirty_dev_fn fn, void *arg)
@@ -430,7 +434,7 @@ IOMMUDIRTY_API int iommudirty_devs(struct iommudirty *h, iommudirty_dev_fn fn, v
 	struct xact x = { .h = h, .valid = dev_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DEV_GET, NLM_F_DUMP);
 
-	return msg ? transact(&x, msg) : -ENOMEM;
+	return send_request(&x, msg, false);
 }
 
 IOMMUDIRTY_API int iommudirty_dev_get(struct iommudirty *h, const char *name,
@@ -439,13 +443,7 @@ IOMMUDIRTY_API int iommudirty_dev_get(struct iommudirty *h, const char *name,
 	struct xact x = { .h = h, .valid = dev_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DEV_GET, 0);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nla_put_string(msg, IOMMU_DIRTY_A_DEV_NAME, name)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return transact(&x, msg);
+	return send_request(&x, msg, msg && nla_put_string(msg, IOMMU_DIRTY_A_DEV_NAME, name));
 }
 
 static int tracking_set(struct iommudirty *h, uint64_t id, bool enable, const char *name,
@@ -454,16 +452,11 @@ static int tracking_set(struct iommudirty *h, uint64_t id, bool enable, const ch
 	struct xact x = { .h = h, .valid = domain_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_TRACKING_SET, 0);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id) ||
-	    nla_put_u8(msg, IOMMU_DIRTY_A_DOMAIN_ENABLE, enable) ||
-	    (name && nla_put_string(msg, IOMMU_DIRTY_A_DOMAIN_OBSERVER_NAME, name)) ||
-	    (lifetime && nla_put_u32(msg, IOMMU_DIRTY_A_DOMAIN_LIFETIME, lifetime))) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return transact(&x, msg);
+	return send_request(&x, msg, msg &&
+			    (nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id) ||
+			     nla_put_u8(msg, IOMMU_DIRTY_A_DOMAIN_ENABLE, enable) ||
+			     (name && nla_put_string(msg, IOMMU_DIRTY_A_DOMAIN_OBSERVER_NAME, name)) ||
+			     (lifetime && nla_put_u32(msg, IOMMU_DIRTY_A_DOMAIN_LIFETIME, lifetime))));
 }
 
 IOMMUDIRTY_API int iommudirty_observe(struct iommudirty *h, uint64_t id, const char *name,
@@ -573,24 +566,21 @@ IOMMUDIRTY_API int iommudirty_read(struct iommudirty *h, uint64_t id,
 	struct iommudirty_read_cbs c;
 	struct xact x = { .h = h, .valid = read_reply, .fn = &c, .arg = arg };
 	struct nl_msg *msg;
+	bool put_failed;
 
 	if (iommudirty_opts_copy(&o, sizeof(o), opts) || iommudirty_opts_copy(&c, sizeof(c), cbs))
 		return -EINVAL;
 	msg = request(h, IOMMU_DIRTY_CMD_BITMAP_GET, NLM_F_DUMP);
-	if (!msg)
-		return -ENOMEM;
-	if (nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_DOMAIN_ID, id) ||
-	    (o.name && nla_put_string(msg, IOMMU_DIRTY_A_BITMAP_OBSERVER_NAME, o.name)) ||
-	    (o.no_clear && nla_put_flag(msg, IOMMU_DIRTY_A_BITMAP_NO_CLEAR)) ||
-	    (o.extents && nla_put_u32(msg, IOMMU_DIRTY_A_BITMAP_FORMAT,
-				      IOMMU_DIRTY_BITMAP_FORMAT_EXTENTS)) ||
-	    (o.page_size && nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_PAGE_SIZE, o.page_size)) ||
-	    (o.length && (nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_IOVA, o.iova) ||
-			  nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_LENGTH, o.length)))) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return transact(&x, msg);
+	put_failed = msg &&
+		(nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_DOMAIN_ID, id) ||
+		 (o.name && nla_put_string(msg, IOMMU_DIRTY_A_BITMAP_OBSERVER_NAME, o.name)) ||
+		 (o.no_clear && nla_put_flag(msg, IOMMU_DIRTY_A_BITMAP_NO_CLEAR)) ||
+		 (o.extents && nla_put_u32(msg, IOMMU_DIRTY_A_BITMAP_FORMAT,
+					   IOMMU_DIRTY_BITMAP_FORMAT_EXTENTS)) ||
+		 (o.page_size && nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_PAGE_SIZE, o.page_size)) ||
+		 (o.length && (nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_IOVA, o.iova) ||
+			       nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_LENGTH, o.length))));
+	return send_request(&x, msg, put_failed);
 }
 
 IOMMUDIRTY_API int iommudirty_monitor_start(struct iommudirty *h)
