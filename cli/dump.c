@@ -249,7 +249,7 @@ int cmd_dump(struct cli *c, int argc, char **argv)
 	};
 	struct dump d = { .c = c, .a = { .name = CLI_DEFAULT_LEASE_NAME },
 			  .opts = { .sz = sizeof(d.opts) } };
-	struct iommudirty_read_cbs cbs = { .chunk = on_chunk, .run = on_run };
+	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .chunk = on_chunk, .run = on_run };
 	uint64_t id;
 	int rc = cli_domain_args(c, &argp, argc, argv, &d.a, true, &id);
 

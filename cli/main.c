@@ -22,7 +22,14 @@
 
 #define PROG "iommu-dirtyctl"
 
-const char *argp_program_version = PROG " 0.1.0";
+/* One version: the library's (iommudirty_version()) */
+static void print_version(FILE *f, struct argp_state *state)
+{
+	(void)state;
+	fprintf(f, "%s %s\n", PROG, iommudirty_version());
+}
+
+void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
 const char *argp_program_bug_address = "https://github.com/iommu-dirtyctl/iommu-dirtyctl/issues";
 
 static struct cli *current;

@@ -93,7 +93,7 @@ void cli_json_domain(struct json *j, const char *key, const struct iommudirty_do
 	json_u64(j, "observer_reads", d->observer_reads);
 	json_arr_open(j, "observer");
 	for (unsigned int i = 0; i < d->n_observers; i++)
-		json_observer(j, &d->observers[i]);
+		json_observer(j, iommudirty_domain_observer(d, i));
 	json_arr_close(j);
 	json_obj_close(j);
 }
@@ -156,5 +156,5 @@ void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d)
 	printf("  observers     %u, %llu chunks read\n", d->n_observers,
 	       (unsigned long long)d->observer_reads);
 	for (unsigned int i = 0; i < d->n_observers; i++)
-		text_observer(c, &d->observers[i]);
+		text_observer(c, iommudirty_domain_observer(d, i));
 }

@@ -126,7 +126,7 @@ static int mapped(const struct iommudirty_domain *d, void *arg)
 /* Sample the windows; returns 0 or a negative errno. */
 static int measure(struct cli *c, struct rate *r, uint64_t id)
 {
-	struct iommudirty_read_cbs cbs = { .run = on_run };
+	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = on_run };
 	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
 	uint64_t last, next, now;
 	int rc = iommudirty_observe(c->h, id, NULL, 0, NULL, NULL);

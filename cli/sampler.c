@@ -130,7 +130,7 @@ static int on_dumped(const struct iommudirty_domain *d, void *arg)
 static void read_observed(struct sampler *s, struct sample_row *r)
 {
 	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
-	struct iommudirty_read_cbs cbs = { .run = cli_tally_run };
+	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = cli_tally_run };
 	int rc = iommudirty_read(s->h, r->id, &opts, &cbs, &r->read);
 
 	if (rc) {

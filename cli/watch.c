@@ -76,7 +76,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 		"the process does, and takes nothing from the owner.\v"
 		"DOMAIN := " CLI_DOMAIN_SYNTAX, NULL, NULL, NULL
 	};
-	struct iommudirty_read_cbs cbs = { .run = cli_tally_run };
+	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = cli_tally_run };
 	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
 	struct watch w = { .interval_ms = 1000 };
 	uint64_t id, last, next, now;

@@ -26,6 +26,16 @@ int iommudirty_parse_domain(struct nlattr *head, int len, struct iommudirty_doma
 			    struct iommudirty_scratch *s);
 int iommudirty_parse_dev(struct nlattr *head, int len, struct iommudirty_dev *dev);
 
+/*
+ * A caller's struct that starts with its size_t sz (opts, callbacks), into
+ * @dst of the @known bytes the library knows (its sizeof): fields the
+ * caller's older struct lacks are 0. -EINVAL, as libbpf's OPTS_VALID, when
+ * sz is smaller than a size_t or a byte past @known is set. @src NULL: all
+ * 0. New fields therefore go past the struct's end, never into its tail
+ * padding, which a caller need not zero.
+ */
+int iommudirty_opts_copy(void *dst, size_t known, const void *src);
+
 /* NLA_UINT: 4 or 8 bytes */
 uint64_t iommudirty_get_uint(const struct nlattr *a);
 

@@ -3,7 +3,12 @@
  * libiommudirty: requests to the iommu-dirty family over libnl-genl-3.
  * The family is resolved once per handle and the socket reused. Each
  * request runs its own callback set, so its errno and extended-ACK message
- * come from its own NLMSG_ERROR or NLMSG_DONE.
+ * come from its own NLMSG_ERROR or NLMSG_DONE, and takes only the messages
+ * that carry its own sequence number and our port, as iproute2's
+ * rtnl_talk() does: the answer of an earlier request whose end was lost
+ * (ENOBUFS) is skipped, never taken for this one's. libnl's own sequence
+ * check, which expects the next number only after a DONE or an ERROR,
+ * is never used: a lost ACK would leave it one behind for good.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/genetlink.h>
 #include <linux/iommu_dirty.h>
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -26,8 +32,10 @@
 struct iommudirty {
 	struct nl_sock *sk;
 	int family;
+	int monitor_grp;	/* 0: the kernel has no monitor group */
 	uint64_t rx_bytes;
 	struct iommudirty_scratch scratch;
+	bool busy;		/* in a request or a dispatch: its callbacks run */
 	char errmsg[256];
 };
 
@@ -37,13 +45,30 @@ struct xact {
 	int (*valid)(struct xact *x, struct nlmsghdr *nlh);
 	void *fn;
 	void *arg;
-	const void *opts;
 	int cb_rc;	/* a caller's callback asked to stop with this */
 	int err;	/* the kernel's, or a parse error */
 	bool done;
 	unsigned int replies;	/* messages of the answer received */
 	bool dump;
+	uint32_t seq, port;	/* of the request: what its answer carries */
 };
+
+/* The errno of a libnl error outside a receive (connect, setsockopt). */
+static int errno_of(int nlerr)
+{
+	switch (-nlerr) {
+	case NLE_PERM: return -EPERM;
+	case NLE_NOACCESS: return -EACCES;
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_BAD_SOCK: return -EBADF;
+	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
+	case NLE_PROTO_MISMATCH: return -EPROTONOSUPPORT;
+	case NLE_INVAL: return -EINVAL;
+	case NLE_AGAIN: return -EAGAIN;
+	case NLE_INTR: return -EINTR;
+	default: return -EIO;
+	}
+}
 
 IOMMUDIRTY_API const char *iommudirty_errmsg(const struct iommudirty *h)
 {
@@ -68,6 +93,15 @@ static void keep_extack(struct iommudirty *h, struct nlmsghdr *nlh, size_t off)
 		return;
 	if (tb[NLMSGERR_ATTR_MSG])
 		snprintf(h->errmsg, sizeof(h->errmsg), "%s", nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+}
+
+/* Only the answer to this request: same sequence number, sent to our port. */
+static int on_seq(struct nl_msg *msg, void *p)
+{
+	struct xact *x = p;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	return nlh->nlmsg_seq == x->seq && nlh->nlmsg_pid == x->port ? NL_OK : NL_SKIP;
 }
 
 static int on_valid(struct nl_msg *msg, void *p)
@@ -144,7 +178,8 @@ static void set_blocking(struct nl_sock *sk)
  * us (memory, or a full buffer), and the error came before what was
  * queued. A dump resumes at the next receive and a reply may be waiting,
  * so keep receiving while messages come. An answer whose reply arrived
- * but whose ACK was lost succeeded (0). Otherwise the outcome is
+ * but whose ACK was lost succeeded (0); should the ACK come after all, it
+ * is a stale message the next request skips. Otherwise the outcome is
  * unknown: -NLE_NOMEM, which the caller reports as -ENOBUFS.
  */
 static int after_loss(struct xact *x, struct nl_cb *cb)
@@ -154,7 +189,7 @@ static int after_loss(struct xact *x, struct nl_cb *cb)
 
 	/* non-blocking: an answer that stops halfway must not hang us */
 	nl_socket_set_nonblocking(x->h->sk);
-	for (int losses = 1; !x->done && losses < 16; ) {
+	for (int losses = 1; !x->done && !(x->replies && !x->dump) && losses < 16; ) {
 		if (poll(&pfd, 1, 1000) <= 0)
 			break;
 		rc = nl_recvmsgs(x->h->sk, cb);
@@ -174,23 +209,36 @@ static int after_loss(struct xact *x, struct nl_cb *cb)
 	return -NLE_NOMEM;
 }
 
-/* Send @msg (consumed) and receive until its ACK, error or NLMSG_DONE. */
+/*
+ * Send @msg (consumed) and receive until its ACK, error or NLMSG_DONE.
+ * -EBUSY from inside a callback of the same handle.
+ */
 static int transact(struct xact *x, struct nl_msg *msg)
 {
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	struct nl_cb *cb;
 	int rc;
 
+	if (x->h->busy) {
+		nlmsg_free(msg);
+		return -EBUSY;
+	}
 	x->h->errmsg[0] = '\0';
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
+	nl_complete_msg(x->h->sk, msg);
+	x->seq = nlmsg_hdr(msg)->nlmsg_seq;
+	x->port = nl_socket_get_local_port(x->h->sk);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq, x);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, x);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, x);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, x);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, x);
 	x->dump = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP;
-	rc = nl_send_auto(x->h->sk, msg);
+	x->h->busy = true;
+	rc = nl_send(x->h->sk, msg);
 	nlmsg_free(msg);
 	while (rc >= 0 && !x->done) {
 		rc = nl_recvmsgs(x->h->sk, cb);
@@ -199,6 +247,7 @@ static int transact(struct xact *x, struct nl_msg *msg)
 			break;
 		}
 	}
+	x->h->busy = false;
 	nl_cb_put(cb);
 	if (x->err)
 		return x->err;
@@ -207,16 +256,92 @@ static int transact(struct xact *x, struct nl_msg *msg)
 	return x->cb_rc;
 }
 
-static struct nl_msg *request(struct iommudirty *h, uint8_t cmd, int flags)
+static struct nl_msg *request_to(int family, uint8_t cmd, int flags, uint8_t version)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
-	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, h->family, 0, flags | NLM_F_ACK,
-				cmd, IOMMU_DIRTY_FAMILY_VERSION)) {
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags | NLM_F_ACK,
+				cmd, version)) {
 		nlmsg_free(msg);
 		msg = NULL;
 	}
 	return msg;
+}
+
+static struct nl_msg *request(struct iommudirty *h, uint8_t cmd, int flags)
+{
+	return request_to(h->family, cmd, flags, IOMMU_DIRTY_FAMILY_VERSION);
+}
+
+/*
+ * Run @msg from request(), NULL if it could not be allocated, unless
+ * putting its attributes failed (@put_failed): then it is only freed.
+ */
+static int send_request(struct xact *x, struct nl_msg *msg, bool put_failed)
+{
+	if (!msg)
+		return -ENOMEM;
+	if (put_failed) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return transact(x, msg);
+}
+
+/* The family's id and its monitor group's, from the controller's reply. */
+static int family_reply(struct xact *x, struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[CTRL_ATTR_MAX + 1], *grp[CTRL_ATTR_MCAST_GRP_MAX + 1], *a;
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	int rem;
+
+	if (nla_parse(tb, CTRL_ATTR_MAX, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), NULL) ||
+	    !tb[CTRL_ATTR_FAMILY_ID])
+		return -EINVAL;
+	x->h->family = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (!tb[CTRL_ATTR_MCAST_GROUPS])
+		return 0;
+	nla_for_each_nested(a, tb[CTRL_ATTR_MCAST_GROUPS], rem) {
+		if (nla_parse_nested(grp, CTRL_ATTR_MCAST_GRP_MAX, a, NULL) ||
+		    !grp[CTRL_ATTR_MCAST_GRP_NAME] || !grp[CTRL_ATTR_MCAST_GRP_ID])
+			return -EINVAL;
+		if (!strcmp(nla_get_string(grp[CTRL_ATTR_MCAST_GRP_NAME]),
+			    IOMMU_DIRTY_MCGRP_MONITOR))
+			x->h->monitor_grp = (int)nla_get_u32(grp[CTRL_ATTR_MCAST_GRP_ID]);
+	}
+	return 0;
+}
+
+static int resolve_family(struct iommudirty *h)
+{
+	struct xact x = { .h = h, .valid = family_reply };
+	struct nl_msg *msg = request_to(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0, 1);
+
+	return send_request(&x, msg, msg && nla_put_string(msg, CTRL_ATTR_FAMILY_NAME,
+							   IOMMU_DIRTY_FAMILY_NAME));
+}
+
+/*
+ * A receive buffer of @bytes: past net.core.rmem_max with CAP_NET_ADMIN,
+ * up to it without. -ENOBUFS (and why in errmsg) when the kernel granted
+ * less; it reports twice what it grants, for its bookkeeping.
+ */
+static int set_rcvbuf(struct iommudirty *h, int bytes)
+{
+	int fd = nl_socket_get_fd(h->sk), got = 0;
+	socklen_t len = sizeof(got);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) &&
+	    (errno != EPERM || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes))))
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len))
+		return -errno;
+	if ((int64_t)got < 2 * (int64_t)bytes) {
+		snprintf(h->errmsg, sizeof(h->errmsg), "the receive buffer is %d bytes, not %d: "
+			 "without CAP_NET_ADMIN net.core.rmem_max caps it", got / 2, bytes);
+		return -ENOBUFS;
+	}
+	return 0;
 }
 
 IOMMUDIRTY_API int iommudirty_open(struct iommudirty **handle)
@@ -230,17 +355,20 @@ IOMMUDIRTY_API int iommudirty_open(struct iommudirty **handle)
 	h->sk = nl_socket_alloc();
 	if (!h->sk)
 		goto err_free;
-	rc = -EIO;
-	if (genl_connect(h->sk))
-		goto err_free;
-	setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	nl_socket_set_buffer_size(h->sk, 1 << 20, 0);
-	h->family = genl_ctrl_resolve(h->sk, IOMMU_DIRTY_FAMILY_NAME);
-	if (h->family < 0) {
-		rc = -ENOENT;
+	rc = genl_connect(h->sk);
+	if (rc) {
+		rc = errno_of(rc);
 		goto err_free;
 	}
+	setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* requests work with less: a dump is paced by our reads */
+	rc = set_rcvbuf(h, 1 << 20);
+	if (rc && rc != -ENOBUFS)
+		goto err_free;
+	rc = resolve_family(h);
+	if (rc)
+		goto err_free;
 	*handle = h;
 	return 0;
 
@@ -289,7 +417,7 @@ IOMMUDIRTY_API int iommudirty_domains(struct iommudirty *h, iommudirty_domain_fn
 	struct xact x = { .h = h, .valid = domain_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DOMAIN_GET, NLM_F_DUMP);
 
-	return msg ? transact(&x, msg) : -ENOMEM;
+	return send_request(&x, msg, false);
 }
 
 IOMMUDIRTY_API int iommudirty_domain_get(struct iommudirty *h, uint64_t id,
@@ -298,13 +426,7 @@ IOMMUDIRTY_API int iommudirty_domain_get(struct iommudirty *h, uint64_t id,
 	struct xact x = { .h = h, .valid = domain_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DOMAIN_GET, 0);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return transact(&x, msg);
+	return send_request(&x, msg, msg && nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id));
 }
 
 IOMMUDIRTY_API int iommudirty_devs(struct iommudirty *h, iommudirty_dev_fn fn, void *arg)
@@ -312,7 +434,7 @@ IOMMUDIRTY_API int iommudirty_devs(struct iommudirty *h, iommudirty_dev_fn fn, v
 	struct xact x = { .h = h, .valid = dev_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DEV_GET, NLM_F_DUMP);
 
-	return msg ? transact(&x, msg) : -ENOMEM;
+	return send_request(&x, msg, false);
 }
 
 IOMMUDIRTY_API int iommudirty_dev_get(struct iommudirty *h, const char *name,
@@ -321,13 +443,7 @@ IOMMUDIRTY_API int iommudirty_dev_get(struct iommudirty *h, const char *name,
 	struct xact x = { .h = h, .valid = dev_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_DEV_GET, 0);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nla_put_string(msg, IOMMU_DIRTY_A_DEV_NAME, name)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return transact(&x, msg);
+	return send_request(&x, msg, msg && nla_put_string(msg, IOMMU_DIRTY_A_DEV_NAME, name));
 }
 
 static int tracking_set(struct iommudirty *h, uint64_t id, bool enable, const char *name,
@@ -336,16 +452,11 @@ static int tracking_set(struct iommudirty *h, uint64_t id, bool enable, const ch
 	struct xact x = { .h = h, .valid = domain_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_TRACKING_SET, 0);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id) ||
-	    nla_put_u8(msg, IOMMU_DIRTY_A_DOMAIN_ENABLE, enable) ||
-	    (name && nla_put_string(msg, IOMMU_DIRTY_A_DOMAIN_OBSERVER_NAME, name)) ||
-	    (lifetime && nla_put_u32(msg, IOMMU_DIRTY_A_DOMAIN_LIFETIME, lifetime))) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return transact(&x, msg);
+	return send_request(&x, msg, msg &&
+			    (nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id) ||
+			     nla_put_u8(msg, IOMMU_DIRTY_A_DOMAIN_ENABLE, enable) ||
+			     (name && nla_put_string(msg, IOMMU_DIRTY_A_DOMAIN_OBSERVER_NAME, name)) ||
+			     (lifetime && nla_put_u32(msg, IOMMU_DIRTY_A_DOMAIN_LIFETIME, lifetime))));
 }
 
 IOMMUDIRTY_API int iommudirty_observe(struct iommudirty *h, uint64_t id, const char *name,
@@ -451,43 +562,47 @@ IOMMUDIRTY_API int iommudirty_read(struct iommudirty *h, uint64_t id,
 				   const struct iommudirty_read_opts *opts,
 				   const struct iommudirty_read_cbs *cbs, void *arg)
 {
-	struct iommudirty_read_opts o = { 0 };
-	struct xact x = { .h = h, .valid = read_reply, .fn = (void *)cbs, .arg = arg };
+	struct iommudirty_read_opts o;
+	struct iommudirty_read_cbs c;
+	struct xact x = { .h = h, .valid = read_reply, .fn = &c, .arg = arg };
 	struct nl_msg *msg;
+	bool put_failed;
 
-	if (opts) {
-		if (opts->sz < offsetof(struct iommudirty_read_opts, extents) + sizeof(bool))
-			return -EINVAL;
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	}
+	if (iommudirty_opts_copy(&o, sizeof(o), opts) || iommudirty_opts_copy(&c, sizeof(c), cbs))
+		return -EINVAL;
 	msg = request(h, IOMMU_DIRTY_CMD_BITMAP_GET, NLM_F_DUMP);
-	if (!msg)
-		return -ENOMEM;
-	if (nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_DOMAIN_ID, id) ||
-	    (o.name && nla_put_string(msg, IOMMU_DIRTY_A_BITMAP_OBSERVER_NAME, o.name)) ||
-	    (o.no_clear && nla_put_flag(msg, IOMMU_DIRTY_A_BITMAP_NO_CLEAR)) ||
-	    (o.extents && nla_put_u32(msg, IOMMU_DIRTY_A_BITMAP_FORMAT,
-				      IOMMU_DIRTY_BITMAP_FORMAT_EXTENTS)) ||
-	    (o.page_size && nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_PAGE_SIZE, o.page_size)) ||
-	    (o.length && (nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_IOVA, o.iova) ||
-			  nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_LENGTH, o.length)))) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return transact(&x, msg);
+	put_failed = msg &&
+		(nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_DOMAIN_ID, id) ||
+		 (o.name && nla_put_string(msg, IOMMU_DIRTY_A_BITMAP_OBSERVER_NAME, o.name)) ||
+		 (o.no_clear && nla_put_flag(msg, IOMMU_DIRTY_A_BITMAP_NO_CLEAR)) ||
+		 (o.extents && nla_put_u32(msg, IOMMU_DIRTY_A_BITMAP_FORMAT,
+					   IOMMU_DIRTY_BITMAP_FORMAT_EXTENTS)) ||
+		 (o.page_size && nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_PAGE_SIZE, o.page_size)) ||
+		 (o.length && (nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_IOVA, o.iova) ||
+			       nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_LENGTH, o.length))));
+	return send_request(&x, msg, put_failed);
 }
 
 IOMMUDIRTY_API int iommudirty_monitor_start(struct iommudirty *h)
 {
-	int grp = genl_ctrl_resolve_grp(h->sk, IOMMU_DIRTY_FAMILY_NAME, IOMMU_DIRTY_MCGRP_MONITOR);
+	int rc;
 
-	if (grp < 0)
+	if (h->busy)
+		return -EBUSY;
+	h->errmsg[0] = '\0';
+	if (!h->monitor_grp) {
+		snprintf(h->errmsg, sizeof(h->errmsg), "the family has no \"%s\" group",
+			 IOMMU_DIRTY_MCGRP_MONITOR);
 		return -ENOENT;
-	nl_socket_disable_seq_check(h->sk);
-	nl_socket_set_buffer_size(h->sk, 4 << 20, 0);
-	if (nl_socket_add_membership(h->sk, grp))
-		return -EPERM;
-	return nl_socket_set_nonblocking(h->sk) ? -EIO : 0;
+	}
+	if (setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+		       &h->monitor_grp, sizeof(h->monitor_grp)))
+		return -errno;
+	rc = set_rcvbuf(h, 4 << 20);
+	if (rc)
+		return rc;
+	rc = nl_socket_set_nonblocking(h->sk);
+	return rc ? errno_of(rc) : 0;
 }
 
 IOMMUDIRTY_API int iommudirty_monitor_fd(const struct iommudirty *h)
@@ -498,7 +613,6 @@ IOMMUDIRTY_API int iommudirty_monitor_fd(const struct iommudirty *h)
 struct event_ctx {
 	iommudirty_event_fn fn;
 	void *arg;
-	int count;
 };
 
 static int event_reply(struct xact *x, struct nlmsghdr *nlh)
@@ -509,6 +623,8 @@ static int event_reply(struct xact *x, struct nlmsghdr *nlh)
 	enum iommudirty_event ev;
 	int rc;
 
+	if (nlh->nlmsg_type != x->h->family)
+		return 0;
 	switch (g->cmd) {
 	case IOMMU_DIRTY_CMD_DOMAIN_ADD_NTF: ev = IOMMUDIRTY_EVENT_DOMAIN_ADD; break;
 	case IOMMU_DIRTY_CMD_DOMAIN_DEL_NTF: ev = IOMMUDIRTY_EVENT_DOMAIN_DEL; break;
@@ -519,7 +635,6 @@ static int event_reply(struct xact *x, struct nlmsghdr *nlh)
 				     &x->h->scratch);
 	if (rc)
 		return rc;
-	e->count++;
 	return e->fn(ev, &d, e->arg);
 }
 
@@ -534,23 +649,28 @@ IOMMUDIRTY_API int iommudirty_monitor_dispatch(struct iommudirty *h, iommudirty_
 {
 	struct event_ctx e = { .fn = fn, .arg = arg };
 	struct xact x = { .h = h, .valid = event_reply, .arg = &e };
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	struct nl_cb *cb;
 	int rc;
 
+	if (h->busy)
+		return -EBUSY;
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb)
 		return -ENOMEM;
 	/* Notifications carry no sequence number to check */
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &x);
+	h->busy = true;
 	do {
 		rc = nl_recvmsgs(h->sk, cb);
 	} while (rc >= 0 && !x.err && !x.cb_rc);
+	h->busy = false;
 	nl_cb_put(cb);
 	if (x.err)
 		return x.err;
 	if (x.cb_rc)
-		return x.cb_rc;
+		return x.cb_rc < 0 ? x.cb_rc : 0;	/* the caller's stop */
 	if (rc == -NLE_NOMEM)
 		return -ENOBUFS;
-	return rc == -NLE_AGAIN ? e.count : -EIO;
+	return rc == -NLE_AGAIN ? 0 : errno_of(rc);
 }

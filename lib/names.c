@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Names of the family's enums, as the spec spells them. */
+/* Names of the family's enums, as the spec spells them, and the version. */
 #include <linux/iommu_dirty.h>
 
 #include "iommudirty.h"
@@ -41,4 +41,9 @@ IOMMUDIRTY_API const char *iommudirty_event_name(enum iommudirty_event ev)
 	};
 
 	return NAME(names, (unsigned int)ev);
+}
+
+IOMMUDIRTY_API const char *iommudirty_version(void)
+{
+	return IOMMUDIRTY_VERSION;
 }

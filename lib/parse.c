@@ -119,7 +119,7 @@ static int parse_domain_lists(struct nlattr *head, int len, struct iommudirty_do
 	}
 	d->devs = s->devs;
 	d->n_devs = ndev;
-	d->observers = s->obs;
+	d->observers_priv = s->obs;
 	d->n_observers = nobs;
 	return 0;
 }
@@ -155,6 +155,31 @@ int iommudirty_parse_domain(struct nlattr *head, int len, struct iommudirty_doma
 	d->aperture_start = opt_uint(tb, IOMMU_DIRTY_A_DOMAIN_APERTURE_START);
 	d->aperture_end = opt_uint(tb, IOMMU_DIRTY_A_DOMAIN_APERTURE_END);
 	return parse_domain_lists(head, len, d, s);
+}
+
+IOMMUDIRTY_API const struct iommudirty_observer *
+iommudirty_domain_observer(const struct iommudirty_domain *d, unsigned int i)
+{
+	const struct iommudirty_observer *obs = d->observers_priv;
+
+	return i < d->n_observers ? &obs[i] : NULL;
+}
+
+int iommudirty_opts_copy(void *dst, size_t known, const void *src)
+{
+	size_t user;
+
+	memset(dst, 0, known);
+	if (!src)
+		return 0;
+	memcpy(&user, src, sizeof(user));
+	if (user < sizeof(size_t))
+		return -EINVAL;
+	for (size_t i = known; i < user; i++)
+		if (((const unsigned char *)src)[i])
+			return -EINVAL;
+	memcpy(dst, src, user < known ? user : known);
+	return 0;
 }
 
 int iommudirty_parse_dev(struct nlattr *head, int len, struct iommudirty_dev *dev)

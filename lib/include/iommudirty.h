@@ -9,6 +9,22 @@
  * Iterations stream: memory does not grow with what is dumped. A callback
  * that returns non-zero stops the calls (the dump is still drained) and
  * that value is returned. The library never prints.
+ *
+ * ABI: the structs the library hands out (domains, observers, devices,
+ * chunks) may grow at their end in a later release: read them through the
+ * pointers given, never allocate, copy or index arrays of them yourself
+ * (observers: iommudirty_domain_observer()). The structs a caller passes
+ * in (struct iommudirty_read_opts, struct iommudirty_read_cbs) start with
+ * their size, sz = sizeof(the struct): a library older than the caller's
+ * header refuses one that sets fields it does not know (-EINVAL), as
+ * libbpf's OPTS_VALID does; a newer one treats the fields the caller's
+ * struct lacks as 0.
+ *
+ * Threads and reentrancy: the library has no global state, and distinct
+ * handles may be used from distinct threads at once. A handle is used by
+ * one thread at a time (serialise it yourself). A request on a handle from
+ * inside one of its own callbacks (or monitor dispatch) is refused with
+ * -EBUSY; use a second handle. Never close a handle from its callback.
  */
 #ifndef IOMMUDIRTY_H
 #define IOMMUDIRTY_H
@@ -23,9 +39,18 @@ extern "C" {
 
 #define IOMMUDIRTY_API __attribute__((visibility("default")))
 
+/* The version of this header; iommudirty_version() is the library's. */
+#define IOMMUDIRTY_VERSION "0.1.0"
+
+IOMMUDIRTY_API const char *iommudirty_version(void);
+
 struct iommudirty;
 
-/* Open a socket to the family: -ENOENT when the kernel lacks it. */
+/*
+ * Open a socket to the family: -ENOENT when the kernel lacks it. The
+ * receive buffer is raised to 1 MiB, past net.core.rmem_max with
+ * CAP_NET_ADMIN (SO_RCVBUFFORCE); requests work with less.
+ */
 IOMMUDIRTY_API int iommudirty_open(struct iommudirty **handle);
 IOMMUDIRTY_API void iommudirty_close(struct iommudirty *h);
 /* The kernel's message for the last failed request, or "". */
@@ -37,6 +62,7 @@ IOMMUDIRTY_API uint64_t iommudirty_rx_bytes(const struct iommudirty *h);
 IOMMUDIRTY_API const char *iommudirty_mechanism_name(uint32_t mechanism);
 IOMMUDIRTY_API const char *iommudirty_iommu_type_name(uint32_t type);
 
+/* One observer of a domain: see iommudirty_domain_observer(). */
 struct iommudirty_observer {
 	const char *name;		/* lease name; NULL if bound to a socket */
 	uint32_t pid;
@@ -71,9 +97,13 @@ struct iommudirty_domain {
 	uint64_t observer_reads;
 	uint64_t aperture_start;
 	uint64_t aperture_end;
-	const struct iommudirty_observer *observers;
-	unsigned int n_observers;
+	unsigned int n_observers;	/* iommudirty_domain_observer(d, 0 .. n - 1) */
+	const void *observers_priv;	/* private to the library */
 };
+
+/* Observer @i of @d, or NULL when @i >= d->n_observers. */
+IOMMUDIRTY_API const struct iommudirty_observer *
+iommudirty_domain_observer(const struct iommudirty_domain *d, unsigned int i);
 
 struct iommudirty_dev {
 	const char *name;
@@ -141,13 +171,19 @@ struct iommudirty_chunk {
 };
 
 struct iommudirty_read_cbs {
+	size_t sz;			/* sizeof(struct iommudirty_read_cbs) */
 	/* Each raw chunk (raw format only); may be NULL */
 	int (*chunk)(const struct iommudirty_chunk *c, void *arg);
 	/* Each run of dirty pages, in either format; may be NULL */
 	int (*run)(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg);
 };
 
-/* Read domain @id's dirty pages as an observer (bitmap-get). */
+/*
+ * Read domain @id's dirty pages as an observer (bitmap-get). @opts and
+ * @cbs may be NULL (defaults; no callbacks: the pages are only cleared).
+ * -EINVAL if either's sz is smaller than a size_t or it sets bytes past
+ * the fields this library knows.
+ */
 IOMMUDIRTY_API int iommudirty_read(struct iommudirty *h, uint64_t id,
 				   const struct iommudirty_read_opts *opts,
 				   const struct iommudirty_read_cbs *cbs, void *arg);
@@ -167,8 +203,16 @@ typedef int (*iommudirty_event_fn)(enum iommudirty_event ev, const struct iommud
  * Join the monitor group on this handle (use a handle for monitoring
  * only), then poll iommudirty_monitor_fd() and call
  * iommudirty_monitor_dispatch(), which hands every queued notification to
- * @fn without blocking. -ENOBUFS from dispatch: notifications were lost
- * (the socket overran); dump again to resynchronise.
+ * @fn without blocking and returns 0 once none is left, or -errno.
+ * -ENOBUFS from dispatch: notifications were lost (the socket overran);
+ * dump again to resynchronise. @fn returns 0 to go on; non-zero stops the
+ * dispatch, which returns a negative value as it is and 0 for a positive
+ * one (the notifications not yet read stay queued).
+ *
+ * monitor_start raises the receive buffer to 4 MiB with SO_RCVBUFFORCE
+ * (CAP_NET_ADMIN, which joining the group needs anyway), or SO_RCVBUF up
+ * to net.core.rmem_max without it, and fails with -ENOBUFS if the kernel
+ * granted less.
  */
 IOMMUDIRTY_API int iommudirty_monitor_start(struct iommudirty *h);
 IOMMUDIRTY_API int iommudirty_monitor_fd(const struct iommudirty *h);

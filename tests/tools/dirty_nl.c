@@ -84,7 +84,7 @@ int dirty_nl_read(struct dirty_nl *n, const struct dirty_read *req, dirty_run_fn
 		.length = req->length, .page_size = req->page_size,
 		.no_clear = req->no_clear, .extents = req->extents,
 	};
-	struct iommudirty_read_cbs cbs = { .run = one_run };
+	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = one_run };
 	struct runs r = { .fn = fn, .arg = arg };
 	uint64_t before = iommudirty_rx_bytes(n->h);
 	int rc = iommudirty_read(n->h, req->domain, &opts, &cbs, &r);

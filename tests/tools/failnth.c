@@ -14,11 +14,15 @@
  *  - a socket-bound observer is gone once its socket is closed;
  *  - a clearing read that failed lost no page: what it delivered before
  *    failing and what the next read delivers cover every page marked;
- *  - every operation succeeds once no fault is injected.
+ *  - every operation succeeds once no fault is injected;
+ *  - the handle the fault hit still works: the next requests on it (a
+ *    do and a dump) get their own answers, not an error or a stale reply
+ *    of the faulted request (a lost ACK must not break the handle).
  * Leaks and splats are for kmemleak and the VM runner's scan.
  *
  * The tool owns a mock domain (CONFIG_IOMMUFD_TEST) and marks its pages.
- * Prints one line per operation: the fault points walked and how the
+ * With an argument, only the operations whose names start with it are
+ * walked. Prints one line per operation: the fault points walked and how the
  * runs ended. Exit status: 0 consistent, 1 an inconsistency (printed),
  * 2 usage, 3 set-up failed.
  */
@@ -90,16 +94,21 @@ struct lease_look {
 	const char *name;
 	bool found;
 	unsigned int observers;
+	uint64_t id;
 };
 
 static int look(const struct iommudirty_domain *d, void *arg)
 {
 	struct lease_look *l = arg;
 
+	l->id = d->id;
 	l->observers = d->n_observers;
-	for (unsigned int i = 0; i < d->n_observers; i++)
-		if (d->observers[i].name && !strcmp(d->observers[i].name, l->name))
+	for (unsigned int i = 0; i < d->n_observers; i++) {
+		const struct iommudirty_observer *o = iommudirty_domain_observer(d, i);
+
+		if (o->name && !strcmp(o->name, l->name))
 			l->found = true;
+	}
 	return 0;
 }
 
@@ -327,6 +336,32 @@ static const struct op ops[] = {
 	{ "bitmap-get extents", op_read_extents, before_read, after_read },
 };
 
+/*
+ * Right after the faulted operation, without a fault: a do request and a
+ * dump on the same handle get their own, complete answers.
+ */
+static void same_handle(const char *name, unsigned int nth, struct dirty_nl *n)
+{
+	struct lease_look l = { .name = READ_LEASE };
+	unsigned int devs = 0;
+	char detail[128];
+	int rc;
+
+	rc = iommudirty_domain_get(n->h, domain_id, look, &l);
+	if (rc || l.id != domain_id || !l.found) {
+		snprintf(detail, sizeof(detail), "the next domain-get on the same handle %s%s",
+			 rc ? "failed: " : "got another answer", rc ? strerror(-rc) : "");
+		bad(name, nth, "%s", detail);
+		return;
+	}
+	rc = iommudirty_devs(n->h, (iommudirty_dev_fn)count, &devs);
+	if (rc || !devs) {
+		snprintf(detail, sizeof(detail), "the next dev-get dump on the same handle %s%s",
+			 rc ? "failed: " : "listed no device", rc ? strerror(-rc) : "");
+		bad(name, nth, "%s", detail);
+	}
+}
+
 /* Where we are, for the alarm that catches a hang. */
 static const char *current_op;
 static unsigned int current_n;
@@ -365,6 +400,7 @@ static int walk(const struct op *op)
 		fail_nth_arm(n);
 		rc = op->run(&sock);
 		injected = fail_nth_disarm();
+		same_handle(op->name, n, &sock);
 		alarm(0);
 		dirty_nl_close(&sock);
 		if (op->after)
@@ -414,9 +450,9 @@ int main(int argc, char **argv)
 	void *buf;
 	int rc = 0;
 
-	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "usage: failnth (after enabling sleeping fault injection)\n");
+	if (argc > 2) {
+		fprintf(stderr, "usage: failnth [OPERATION-PREFIX] (after enabling sleeping fault "
+			"injection)\n");
 		return 2;
 	}
 	mock_page = (uint64_t)sysconf(_SC_PAGESIZE) / 2;
@@ -441,7 +477,8 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]) && !rc; i++)
-		rc = walk(&ops[i]);
+		if (argc < 2 || !strncmp(ops[i].name, argv[1], strlen(argv[1])))
+			rc = walk(&ops[i]);
 	dirty_nl_tracking_set(&check, domain_id, false, READ_LEASE, 0);
 	dirty_nl_close(&check);
 	close(iommufd);

@@ -4,6 +4,7 @@
  * the host with libnl; run under ASan/UBSan.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <linux/iommu_dirty.h>
 #include <netlink/msg.h>
@@ -54,9 +55,12 @@ static void test_domain(void)
 	TAP_OK(d.mapped_bytes == 4096 && d.dirty_pages == 1ULL << 40,
 	       "uint attributes of 4 and 8 bytes");
 	TAP_OK(d.tracking && !d.owner_tracking && !d.last_harvest_ns, "absent flags are 0");
-	TAP_OK(d.n_observers == 10 && !d.observers[0].name &&
-	       !strcmp(d.observers[9].name, "runbook") && d.observers[3].overflow &&
-	       d.observers[9].pid == 109, "ten observers, growing the scratch arrays");
+	TAP_OK(d.n_observers == 10 && !iommudirty_domain_observer(&d, 0)->name &&
+	       !strcmp(iommudirty_domain_observer(&d, 9)->name, "runbook") &&
+	       iommudirty_domain_observer(&d, 3)->overflow &&
+	       iommudirty_domain_observer(&d, 9)->pid == 109,
+	       "ten observers, growing the scratch arrays");
+	TAP_OK(!iommudirty_domain_observer(&d, 10), "no observer past the last");
 	nlmsg_free(m);
 
 	m = domain_msg(false);
@@ -108,10 +112,47 @@ static void test_names(void)
 	TAP_OK(!strcmp(iommudirty_event_name((enum iommudirty_event)0), "?"), "event 0 is ?");
 }
 
+/* A caller's struct from a newer header: the library's plus one field. */
+struct newer_read_opts {
+	struct iommudirty_read_opts old;
+	uint64_t added;
+};
+
+static void test_opts(void)
+{
+	const size_t known = sizeof(struct iommudirty_read_opts);
+	struct iommudirty_read_opts o, in = { .sz = sizeof(in), .iova = 4096, .extents = true };
+	struct newer_read_opts newer = { .old = { .sz = sizeof(newer), .no_clear = true } };
+	size_t older = offsetof(struct iommudirty_read_opts, page_size);
+
+	TAP_OK(iommudirty_opts_copy(&o, known, &in) == 0 && o.iova == 4096 && o.extents,
+	       "opts of the library's own size are taken");
+	TAP_OK(iommudirty_opts_copy(&o, known, &newer) == 0 && o.no_clear,
+	       "a newer caller's opts are taken while its new fields are 0");
+	newer.added = 1;
+	TAP_OK(iommudirty_opts_copy(&o, known, &newer) == -EINVAL,
+	       "a newer caller's opts that set a field the library lacks are refused");
+	in.sz = older;
+	TAP_OK(iommudirty_opts_copy(&o, known, &in) == 0 && o.iova == 4096 && !o.extents,
+	       "an older caller's opts: the fields it lacks are 0, not read past its size");
+	in.sz = 0;
+	TAP_OK(iommudirty_opts_copy(&o, known, &in) == -EINVAL, "sz 0 is refused");
+	TAP_OK(iommudirty_opts_copy(&o, known, NULL) == 0 && !o.iova && !o.name,
+	       "NULL opts are the defaults");
+}
+
+static void test_version(void)
+{
+	TAP_OK(!strcmp(iommudirty_version(), IOMMUDIRTY_VERSION),
+	       "iommudirty_version() is the header's IOMMUDIRTY_VERSION");
+}
+
 int main(void)
 {
 	test_domain();
 	test_dev();
 	test_names();
+	test_opts();
+	test_version();
 	return tap_done();
 }

@@ -1,6 +1,9 @@
 # Every allocation of every iommu-dirty operation failed in turn
 # (tests/tools/failnth.c, after the manner of the upstream iommufd_fail_nth):
-# each failure leaves the state consistent and loses no dirty page. Needs
+# each failure leaves the state consistent and loses no dirty page, and the
+# handle it hit keeps working: a fault that loses a reply's ACK must not
+# break the next requests on the same handle (libnl's own sequence check
+# would: libiommudirty matches each request's own sequence number). Needs
 # the debug kernel's fault injection (CONFIG_FAULT_INJECTION_DEBUG_FS,
 # FAILSLAB, FAIL_PAGE_ALLOC); skipped on a kernel without it, except where
 # the caller says it must be there (REQUIRE_FAULT_INJECTION=1: make check's
@@ -24,7 +27,7 @@ setup() {
 	for f in "$D"/fail*/verbose; do echo 0 >"$f"; done
 }
 
-@test "every fault point of every operation fails cleanly, consistently and losing no page" {
+@test "every fault point of every operation fails cleanly, consistently, losing no page and leaving its handle usable" {
 	run -0 failnth
 	echo "$output" | sed 's/^/# /' >&3
 	# all nine operations were walked, each through several fault points
