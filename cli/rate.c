@@ -42,6 +42,10 @@ struct rate {
 
 enum { OPT_BANDWIDTH = 256, OPT_DOWNTIME, OPT_CPU, OPT_PREDICT };
 
+/* "10G" is 10 GiB/s to some and 10 Gbit/s to others: the unit is always spelled out */
+#define RATE_UNITS "bits per second (10gbit, 100mbit) or bytes per second (1.25GB/s, " \
+	"300MiB/s)"
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct rate *r = state->input;
@@ -59,11 +63,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_BANDWIDTH:
 		if (parse_rate(arg, &r->bandwidth) || !r->bandwidth)
-			argp_error(state, "--bandwidth takes a rate such as 10gbit or 1G, not '%s'", arg);
+			argp_error(state, "--bandwidth takes a rate with its unit, " RATE_UNITS
+				   ", not '%s'", arg);
 		return 0;
 	case OPT_CPU:
 		if (parse_rate(arg, &r->cpu_rate))
-			argp_error(state, "--cpu-dirty-rate takes a rate such as 200M, not '%s'", arg);
+			argp_error(state, "--cpu-dirty-rate takes a rate with its unit, " RATE_UNITS
+				   ", not '%s'", arg);
 		return 0;
 	case OPT_DOWNTIME:
 		if (parse_u64(arg, &r->downtime_ms) || !r->downtime_ms || r->downtime_ms > 3600000)
@@ -152,7 +158,8 @@ static int measure(struct cli *c, struct rate *r, uint64_t id)
 			printf("window %u: %llu DMA-dirtied pages in %.2f s, %.0f pages/s, %s/s\n",
 			       r->n, (unsigned long long)w->got.pages, w->seconds, w->got.pages / w->seconds,
 			       rate);
-			fflush(stdout);
+			if (!cli_output_ok(c))
+				return -EIO;
 		}
 	}
 	return 0;
@@ -284,11 +291,13 @@ int cmd_rate(struct cli *c, int argc, char **argv)
 		{ "interval", 'i', "SECONDS", 0, "Length of each sampling window (default 1)", 0 },
 		{ "count", 'c', "N", 0, "Number of windows (default 5)", 0 },
 		{ "bandwidth", OPT_BANDWIDTH, "RATE", 0,
-		  "Estimate a pre-copy migration over this link: 10gbit, 100Mbit, or bytes/s "
-		  "such as 1G; exit 3 if it does not converge", 1 },
+		  "Estimate a pre-copy migration over this link: a rate with its unit, in bits "
+		  "(10gbit, 100mbit) or bytes (1.25GB/s, 300MiB/s) per second; exit 3 if it "
+		  "does not converge", 1 },
 		{ "downtime", OPT_DOWNTIME, "MS", 0, "Largest acceptable downtime (default 300)", 1 },
 		{ "cpu-dirty-rate", OPT_CPU, "RATE", 0,
-		  "The CPU's dirty rate (e.g. from QEMU's calc-dirty-rate), added to the DMA's", 1 },
+		  "The CPU's dirty rate (e.g. from QEMU's calc-dirty-rate, 300MiB/s), added to "
+		  "the DMA's", 1 },
 		{ "predict", OPT_PREDICT, NULL, 0,
 		  "Print the total migration time for 1 to 100 Gbit/s links and downtimes of "
 		  "100 ms to 1 s", 1 },
@@ -309,7 +318,7 @@ int cmd_rate(struct cli *c, int argc, char **argv)
 		return rc;
 	rc = iommudirty_domain_get(c->h, id, mapped, &memory);
 	if (rc)
-		return cli_fail(c, rc, "domain %llu", (unsigned long long)id);
+		return cli_fail_domain(c, rc, id, "domain %llu", (unsigned long long)id);
 	r.w = calloc(r.count, sizeof(*r.w));
 	if (!r.w)
 		return cli_fail(c, -ENOMEM, "rate");
@@ -318,7 +327,8 @@ int cmd_rate(struct cli *c, int argc, char **argv)
 	if (rc) {
 		free(r.w);
 		free(r.set.slot);
-		return cli_fail(c, rc, "cannot measure domain %llu", (unsigned long long)id);
+		return c->output_failed ? EXIT_FAILED :
+		       cli_fail_domain(c, rc, id, "cannot measure domain %llu", (unsigned long long)id);
 	}
 	rc = report(c, &r, id, memory);
 	free(r.w);

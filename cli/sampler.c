@@ -24,22 +24,17 @@ const char *sample_source_name(enum sample_source src)
 	}
 }
 
-int sampler_init(struct sampler *s, struct iommudirty *h, struct iommudirty *monitor)
+void sampler_init(struct sampler *s, struct iommudirty *h, struct iommudirty *monitor)
 {
 	memset(s, 0, sizeof(*s));
 	s->h = h;
-	if (monitor) {
-		int rc = iommudirty_monitor_start(monitor);
-
-		if (rc)
-			return rc;
-		s->mon = monitor;
-	}
-	return 0;
+	s->mon = monitor;
 }
 
 void sampler_free(struct sampler *s)
 {
+	for (unsigned int i = 0; i < s->n; i++)
+		free(s->rows[i].dom);
 	free(s->rows);
 	s->rows = NULL;
 	s->n = s->cap = 0;
@@ -91,9 +86,63 @@ static struct sample_row *row_insert(struct sampler *s, uint64_t id)
 	return &s->rows[i];
 }
 
-/* The row's state as the kernel last told it (a dump or a notification). */
-static void row_fill(struct sample_row *r, const struct iommudirty_domain *d)
+/* Room for a copy of @s at *p, which moves past it; "" for NULL. */
+static const char *copy_string(char **p, const char *s)
 {
+	size_t n = strlen(s ? s : "") + 1;
+	char *to = *p;
+
+	memcpy(to, s ? s : "", n);
+	*p += n;
+	return to;
+}
+
+/* A deep copy of @d in one allocation (free() it): the library's lives in the callback only. */
+static struct iommudirty_domain *domain_dup(const struct iommudirty_domain *d)
+{
+	size_t size = sizeof(*d) + d->n_devs * sizeof(char *) +
+		      d->n_observers * sizeof(struct iommudirty_observer) +
+		      strlen(d->owner_comm ? d->owner_comm : "") + 1;
+	struct iommudirty_observer *obs;
+	struct iommudirty_domain *copy;
+	const char **devs;
+	char *p;
+
+	for (unsigned int i = 0; i < d->n_devs; i++)
+		size += strlen(d->devs[i]) + 1;
+	for (unsigned int i = 0; i < d->n_observers; i++)
+		size += strlen(d->observers[i].name ? d->observers[i].name : "") + 1 +
+			strlen(d->observers[i].comm ? d->observers[i].comm : "") + 1;
+	copy = malloc(size);
+	if (!copy)
+		return NULL;
+	*copy = *d;
+	/* the arrays first, for their alignment; the strings after them */
+	obs = (struct iommudirty_observer *)(copy + 1);
+	devs = (const char **)(obs + d->n_observers);
+	p = (char *)(devs + d->n_devs);
+	copy->owner_comm = copy_string(&p, d->owner_comm);
+	for (unsigned int i = 0; i < d->n_devs; i++)
+		devs[i] = copy_string(&p, d->devs[i]);
+	for (unsigned int i = 0; i < d->n_observers; i++) {
+		obs[i] = d->observers[i];
+		obs[i].name = d->observers[i].name ? copy_string(&p, d->observers[i].name) : NULL;
+		obs[i].comm = copy_string(&p, d->observers[i].comm);
+	}
+	copy->devs = devs;
+	copy->observers = obs;
+	return copy;
+}
+
+/* The row's state as the kernel last told it (a dump or a notification). */
+static int row_fill(struct sample_row *r, const struct iommudirty_domain *d)
+{
+	struct iommudirty_domain *copy = domain_dup(d);
+
+	if (!copy)
+		return -ENOMEM;
+	free(r->dom);
+	r->dom = copy;
 	r->owner_pid = d->owner_pid;
 	r->hwpt_id = d->hwpt_id;
 	snprintf(r->owner_comm, sizeof(r->owner_comm), "%s", d->owner_comm ? d->owner_comm : "");
@@ -111,6 +160,7 @@ static void row_fill(struct sample_row *r, const struct iommudirty_domain *d)
 	r->page_size = d->pgsize_bitmap & -d->pgsize_bitmap;
 	r->harvests = d->harvests;
 	r->dirty_pages = d->dirty_pages;
+	return 0;
 }
 
 static int on_dumped(const struct iommudirty_domain *d, void *arg)
@@ -118,9 +168,8 @@ static int on_dumped(const struct iommudirty_domain *d, void *arg)
 	struct sampler *s = arg;
 	struct sample_row *r = row_insert(s, d->id);
 
-	if (!r)
+	if (!r || row_fill(r, d))
 		return -ENOMEM;
-	row_fill(r, d);
 	r->seen = true;
 	r->gone = false;
 	return 0;
@@ -181,9 +230,12 @@ static void drop_gone(struct sampler *s)
 {
 	unsigned int kept = 0;
 
-	for (unsigned int i = 0; i < s->n; i++)
+	for (unsigned int i = 0; i < s->n; i++) {
 		if (!s->rows[i].gone_shown)
 			s->rows[kept++] = s->rows[i];
+		else
+			free(s->rows[i].dom);
+	}
 	s->n = kept;
 }
 
@@ -220,7 +272,11 @@ int sampler_refresh(struct sampler *s)
 
 static int on_event(enum iommudirty_event ev, const struct iommudirty_domain *d, void *arg)
 {
-	struct sampler *s = arg;
+	return sampler_apply(arg, ev, d);
+}
+
+int sampler_apply(struct sampler *s, enum iommudirty_event ev, const struct iommudirty_domain *d)
+{
 	struct sample_row *r = sampler_find(s, d->id);
 
 	s->events++;
@@ -233,7 +289,8 @@ static int on_event(enum iommudirty_event ev, const struct iommudirty_domain *d,
 		/* counted from zero: a new domain's counters start there */
 		r->counted = true;
 	}
-	row_fill(r, d);
+	if (row_fill(r, d))
+		return -ENOMEM;
 	if (ev == IOMMUDIRTY_EVENT_DOMAIN_DEL) {
 		/* the last counters are in the notification; our observer died with it */
 		r->gone = true;

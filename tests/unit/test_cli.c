@@ -66,6 +66,50 @@ static void test_json(void)
 	free(s);
 }
 
+static void hostile(struct json *j)
+{
+	/* ESC, a byte that is not UTF-8, C1 CSI, DEL, an overlong '/', a surrogate, then é */
+	json_str(j, NULL, "\x1b[2J\xff\xc2\x9b\x7f\xc0\xaf\xed\xa0\x80\xc3\xa9");
+	json_end(j);
+}
+
+static bool valid_utf8(const char *s)
+{
+	uint32_t cp;
+
+	for (size_t n; *s; s += n)
+		if (!(n = utf8_decode((const unsigned char *)s, &cp)))
+			return false;
+	return true;
+}
+
+static void test_safe_text(void)
+{
+	char buf[64], small[8], *s;
+
+	s = capture(false, hostile);
+	TAP_OK(!strcmp(s, "\"\\u001b[2J\\ufffd\\u009b\\u007f\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\xc3\xa9\"\n"),
+	       "JSON escapes control characters and replaces bytes that are not UTF-8: %s", s);
+	TAP_OK(valid_utf8(s) && !strchr(s, 0x1b), "the JSON is valid UTF-8 without ESC");
+	free(s);
+	text_escape(buf, sizeof(buf), "\x1b]0;pwned\x07\xff\xc2\x9b\\\xc3\xa9 ok");
+	TAP_OK(!strcmp(buf, "\\x1b]0;pwned\\x07\\xff\\xc2\\x9b\\\\\xc3\xa9 ok"),
+	       "text shows control bytes and bad UTF-8 as \\xHH, keeps UTF-8: %s", buf);
+	TAP_OK(valid_utf8(buf) && !strchr(buf, 0x1b) && !strchr(buf, 0x07), "the text is safe");
+	text_escape(small, sizeof(small), "ab\x1b\x1b");
+	TAP_OK(!strcmp(small, "ab\\x1b"), "a short buffer cuts between escapes: %s", small);
+	text_escape(small, sizeof(small), "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	TAP_OK(!strcmp(small, "\xc3\xa9\xc3\xa9\xc3\xa9"), "and never inside a character");
+	TAP_OK(text_width("\033[32mon\033[0m") == 2 && text_width("\xc3\xa9t\xc3\xa9") == 3,
+	       "widths count characters, not colour codes or bytes");
+	text_pad(buf, sizeof(buf), "\033[32mon\033[0m", -4, false);
+	TAP_OK(!strcmp(buf, "\033[32mon\033[0m  "), "a coloured cell pads to its visible width");
+	text_pad(buf, sizeof(buf), "\xc3\xa9\xc3\xa9", 4, false);
+	TAP_OK(!strcmp(buf, "  \xc3\xa9\xc3\xa9"), "right-aligned by characters");
+	text_pad(buf, sizeof(buf), "\xc3\xa9\xc3\xa9\xc3\xa9", 2, true);
+	TAP_OK(!strcmp(buf, "\xc3\xa9\xc3\xa9"), "cut on a character's boundary");
+}
+
 static void test_size(void)
 {
 	struct cli human = { .bytes = false }, exact = { .bytes = true };
@@ -92,8 +136,10 @@ static void test_exit_status(void)
 	       "EPERM and EACCES are permission denied (4)");
 	TAP_OK(cli_exit_for(-ENOENT) == EXIT_NO_ENTRY && cli_exit_for(-ENODEV) == EXIT_NO_ENTRY,
 	       "ENOENT and ENODEV are no such domain or device (5)");
-	TAP_OK(cli_exit_for(-EINVAL) == EXIT_USAGE && cli_exit_for(-ERANGE) == EXIT_USAGE,
-	       "EINVAL and ERANGE are bad input (2)");
+	TAP_OK(cli_exit_for(-EINVAL) == EXIT_FAILED && cli_exit_for(-ERANGE) == EXIT_FAILED,
+	       "a kernel refusal with EINVAL or ERANGE is a failed operation (1), not usage (2)");
+	TAP_OK(cli_exit_for(-EPROTO) == EXIT_FAILED && cli_exit_for(-EBADMSG) == EXIT_FAILED,
+	       "a malformed reply is a failed operation (1)");
 	TAP_OK(cli_exit_for(-EOPNOTSUPP) == EXIT_FAILED && cli_exit_for(-ENOSPC) == EXIT_FAILED &&
 	       cli_exit_for(-EIO) == EXIT_FAILED, "anything else is a failed operation (1)");
 }
@@ -125,6 +171,8 @@ static void test_precopy(void)
 	TAP_OK(r.converges && r.passes == 1, "unless all memory fits in the downtime");
 }
 
+static bool valid_utf8(const char *s);
+
 static struct sample_row top_row(uint64_t id, uint32_t pid, const char *comm, double bytes)
 {
 	struct sample_row r = {
@@ -148,8 +196,50 @@ static const char *view_ids(struct top *t, char *buf, size_t len)
 	top_build_view(t);
 	for (unsigned int i = 0; i < t->n_view && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%llu", i ? "," : "",
-					 (unsigned long long)t->view[i]->id);
+					 (unsigned long long)top_view_row(t, i)->id);
 	return buf;
+}
+
+/*
+ * A wake-up that applies notifications adding rows past the table's
+ * growth threshold, then handles a key that reads the view: the table
+ * moved, and the view must still lead to the rows (ASan sees a stale one).
+ */
+static void test_top_view_growth(void)
+{
+	const char *devs[] = { "0000:00:05.0" };
+	struct iommudirty_domain d = { .owner_comm = "qemu", .devs = devs, .n_devs = 1,
+				       .mapped_bytes = 1 << 20, .pgsize_bitmap = 4096 };
+	struct cli c = { 0 };
+	struct top t = { .c = &c, .delay_ms = 1000, .sort = SORT_ID };
+	uint64_t sum = 0;
+	bool all = true;
+
+	sampler_init(&t.s, NULL, NULL);
+	for (d.id = 1; d.id <= 10; d.id++)
+		sampler_apply(&t.s, IOMMUDIRTY_EVENT_DOMAIN_ADD, &d);
+	top_build_view(&t);
+	/* the same wake-up: 200 more domains, the table reallocates (64, 128, 256) */
+	for (d.id = 11; d.id <= 210; d.id++)
+		sampler_apply(&t.s, IOMMUDIRTY_EVENT_DOMAIN_ADD, &d);
+	/* a key before the view is rebuilt: every row of the old view is still found */
+	for (unsigned int i = 0; i < t.n_view; i++) {
+		const struct sample_row *r = top_view_row(&t, i);
+
+		all &= r && r->id == i + 1 && !strcmp(r->dom->devs[0], "0000:00:05.0");
+		sum += r ? r->id : 0;
+	}
+	TAP_OK(all && t.n_view == 10 && sum == 55 && t.s.cap >= 210,
+	       "the view survives rows added past the table's growth (cap %u)", t.s.cap);
+	top_build_view(&t);
+	TAP_OK(t.n_view == 210 && top_view_row(&t, 209)->id == 210 && !top_view_row(&t, 210),
+	       "and shows them once rebuilt");
+	d.id = 5;
+	sampler_apply(&t.s, IOMMUDIRTY_EVENT_DOMAIN_DEL, &d);
+	TAP_OK(sampler_find(&t.s, 5)->gone && !strcmp(sampler_find(&t.s, 5)->dom->owner_comm, "qemu"),
+	       "a deleted domain keeps its last state, copied");
+	sampler_free(&t.s);
+	free(t.view);
 }
 
 static void test_top(void)
@@ -213,6 +303,13 @@ static void test_top(void)
 	       "devices cut with +N, gone, no rate: %s", line);
 	TAP_OK(strlen(head) == strlen(line), "a row without rates keeps the columns");
 
+	snprintf(rows[3].owner_comm, sizeof(rows[3].owner_comm), "\x1b[2J\xe2\x82\xac\xff");
+	snprintf(rows[3].devs[0], sizeof(rows[3].devs[0]), "\x1b]0;x\x07");
+	top_format_row(&t, &rows[3], line, sizeof(line));
+	TAP_OK(!strchr(line, 0x1b) && !strchr(line, 0x07) && valid_utf8(line) &&
+	       strstr(line, " \\x1b[2J\xe2\x82\xac\\xff ") && text_width(line) == strlen(head),
+	       "a comm and a device with escapes show escaped, the columns kept:\n# %s", line);
+
 	{
 		struct sample_totals tot;
 
@@ -226,8 +323,10 @@ static void test_top(void)
 int main(void)
 {
 	test_top();
+	test_top_view_growth();
 	test_precopy();
 	test_json();
+	test_safe_text();
 	test_exit_status();
 	test_size();
 	return tap_done();
