@@ -14,18 +14,13 @@
 #include "cli.h"
 #include "model.h"
 #include "opts.h"
+#include "pageset.h"
 
 #define MAX_WINDOWS 3600
 
 struct window {
 	double seconds;
 	struct cli_tally got;
-};
-
-/* The distinct pages seen: an open-addressing set of page numbers + 1. */
-struct page_set {
-	uint64_t *slot;
-	size_t cap, used;
 };
 
 struct rate {
@@ -35,7 +30,7 @@ struct rate {
 	bool predict;
 	struct window *w;
 	unsigned int n;
-	struct page_set set;
+	struct pageset set;	/* the distinct pages seen: the working set */
 	uint64_t page_size;
 	int error;
 };
@@ -83,30 +78,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static int set_add(struct page_set *s, uint64_t page)
-{
-	size_t i;
-
-	if (2 * (s->used + 1) > s->cap) {
-		struct page_set grown = { .cap = s->cap ? 2 * s->cap : 4096 };
-
-		grown.slot = calloc(grown.cap, sizeof(*grown.slot));
-		if (!grown.slot)
-			return -ENOMEM;
-		for (i = 0; i < s->cap; i++)
-			if (s->slot[i])
-				set_add(&grown, s->slot[i] - 1);
-		free(s->slot);
-		*s = grown;
-	}
-	for (i = (page * 0x9e3779b97f4a7c15ULL) % s->cap; s->slot[i]; i = (i + 1) % s->cap)
-		if (s->slot[i] == page + 1)
-			return 0;
-	s->slot[i] = page + 1;
-	s->used++;
-	return 0;
-}
-
 static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
 {
 	struct rate *r = arg;
@@ -114,13 +85,7 @@ static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
 
 	cli_tally_run(iova, pages, page_size, &w->got);
 	r->page_size = page_size;
-	for (uint64_t i = 0; i < pages; i++) {
-		int rc = set_add(&r->set, iova / page_size + i);
-
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return pageset_add_run(&r->set, iova / page_size, pages);
 }
 
 static int mapped(const struct iommudirty_domain *d, void *arg)
@@ -218,7 +183,7 @@ static int report(struct cli *c, struct rate *r, uint64_t id, uint64_t memory)
 	double seconds = 0, bytes = 0, peak = 0, dma;
 	struct precopy in = { .memory = (double)memory };
 	struct precopy_result res = { 0 };
-	uint64_t ws = r->set.used;
+	uint64_t ws = r->set.count;
 	char a[32], b[32], m[32];
 
 	for (unsigned int i = 0; i < r->n; i++) {
@@ -326,12 +291,12 @@ int cmd_rate(struct cli *c, int argc, char **argv)
 	rc = measure(c, &r, id);
 	if (rc) {
 		free(r.w);
-		free(r.set.slot);
+		pageset_free(&r.set);
 		return c->output_failed ? EXIT_FAILED :
 		       cli_fail_domain(c, rc, id, "cannot measure domain %llu", (unsigned long long)id);
 	}
 	rc = report(c, &r, id, memory);
 	free(r.w);
-	free(r.set.slot);
+	pageset_free(&r.set);
 	return rc;
 }

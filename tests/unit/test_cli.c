@@ -7,6 +7,7 @@
 
 #include "../../cli/cli.h"
 #include "../../cli/model.h"
+#include "../../cli/pageset.h"
 #include "../../cli/top.h"
 #include "tap.h"
 
@@ -108,6 +109,36 @@ static void test_safe_text(void)
 	TAP_OK(!strcmp(buf, "  \xc3\xa9\xc3\xa9"), "right-aligned by characters");
 	text_pad(buf, sizeof(buf), "\xc3\xa9\xc3\xa9\xc3\xa9", 2, true);
 	TAP_OK(!strcmp(buf, "\xc3\xa9\xc3\xa9"), "cut on a character's boundary");
+}
+
+static void test_pageset(void)
+{
+	struct pageset s = { 0 };
+	uint64_t span = 0;
+	int rc = 0;
+
+	/* one 4K page per 2 MiB over 64 GiB: strided, the hash set's worst case */
+	for (uint64_t p = 0; p < (64ULL << 30) / 4096; p += 512)
+		rc |= pageset_add_run(&s, p + 7, 1);
+	span = (64ULL << 30) / 4096;
+	TAP_OK(!rc && s.count == span / 512, "strided pages counted once each (%llu)",
+	       (unsigned long long)s.count);
+	TAP_OK(s.n * (PAGESET_CHUNK_BITS / 8) <= span / 8,
+	       "at most one bit per page of the range: %zu bytes of bits for %llu pages",
+	       s.n * (size_t)(PAGESET_CHUNK_BITS / 8), (unsigned long long)span);
+	/* the same pages again, and runs across chunk and word boundaries */
+	for (uint64_t p = 0; p < span; p += 512)
+		rc |= pageset_add_run(&s, p + 7, 1);
+	TAP_OK(!rc && s.count == span / 512, "seen again: the working set does not grow");
+	rc = pageset_add_run(&s, PAGESET_CHUNK_BITS - 3, 70) ?: pageset_add_run(&s, 0, 1);
+	TAP_OK(!rc && s.count == span / 512 + 70,
+	       "a run across words and chunks adds its new pages only (%llu)",
+	       (unsigned long long)s.count);
+	pageset_free(&s);
+	rc = pageset_add_run(&s, 1ULL << 40, 1ULL << 20);
+	TAP_OK(!rc && s.count == 1ULL << 20 && s.n == (1ULL << 20) / PAGESET_CHUNK_BITS,
+	       "a million-page run far up the address space: %zu chunks", s.n);
+	pageset_free(&s);
 }
 
 static void test_size(void)
@@ -327,6 +358,7 @@ int main(void)
 	test_precopy();
 	test_json();
 	test_safe_text();
+	test_pageset();
 	test_exit_status();
 	test_size();
 	return tap_done();
