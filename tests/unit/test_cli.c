@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the CLI's JSON writer and size formatting; ASan/UBSan. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../cli/cli.h"
 #include "../../cli/model.h"
@@ -351,6 +353,25 @@ static void test_top(void)
 	}
 }
 
+/*
+ * A SIGTERM that comes after a command checked cli_stop and before it
+ * sleeps must end the sleep at once, not an interval later: it stays
+ * pending until the wait, which takes it. Last: it leaves signals blocked.
+ */
+static void test_signal_before_sleep(void)
+{
+	uint64_t start, took;
+
+	cli_catch_signals();
+	raise(SIGTERM);
+	TAP_OK(!cli_stop, "a SIGTERM outside the wait is held for it");
+	start = cli_now_ns(CLOCK_MONOTONIC);
+	cli_sleep_until(start + 5000000000ull);
+	took = cli_now_ns(CLOCK_MONOTONIC) - start;
+	TAP_OK(cli_stop && took < 1000000000ull,
+	       "and the 5 s sleep after it ends at once (%llu ms)", (unsigned long long)(took / 1000000));
+}
+
 int main(void)
 {
 	test_top();
@@ -361,5 +382,6 @@ int main(void)
 	test_pageset();
 	test_exit_status();
 	test_size();
+	test_signal_before_sleep();
 	return tap_done();
 }
