@@ -174,7 +174,7 @@ $(B)/tests/unit/test-lib: tests/unit/test_lib.c $(LIB_SRCS) $(LIB_HDRS) tests/un
 	$(CC) $(LIB_CPPFLAGS) $(CPPFLAGS) $(NL_CFLAGS) $(WARN) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $< \
 		$(LIB_SRCS) $(NL_LIBS)
 
-CLI_UNIT_SRCS := cli/json.c cli/print.c cli/status.c cli/model.c cli/top_view.c cli/sampler.c \
+CLI_UNIT_SRCS := cli/json.c cli/text.c cli/pageset.c cli/print.c cli/status.c cli/model.c cli/top_view.c cli/sampler.c \
 	cli/clock.c
 $(B)/tests/unit/test-cli: tests/unit/test_cli.c $(CLI_UNIT_SRCS) $(CLI_HDRS) $(LIB_A) tests/unit/tap.h
 	@mkdir -p $(@D)

@@ -4,6 +4,8 @@
 #define CLI_CLI_H
 
 #include <argp.h>
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,6 +13,7 @@
 
 #include "iommudirty.h"
 #include "json.h"
+#include "text.h"
 
 /* Exit status; one table in iommu-dirtyctl(8). */
 enum {
@@ -31,6 +34,7 @@ struct cli {
 	bool pretty;
 	bool bytes;		/* exact byte counts instead of K/M/G */
 	bool color;
+	bool output_failed;	/* stdout could not be written; said once */
 };
 
 /* Options every subcommand takes (-j, -p, -H, --bytes, --color). */
@@ -44,8 +48,16 @@ int cli_parse(struct cli *c, const struct argp *argp, int argc, char **argv, voi
 
 /* Messages: "iommu-dirtyctl CMD: ..." on stderr; each returns an exit status. */
 int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* @rc is a negative errno from libiommudirty; the kernel's message follows. */
+/*
+ * @rc is a negative errno from libiommudirty; the kernel's message follows.
+ * The message names the object: "cannot observe domain 5", "device NAME".
+ */
 int cli_fail(struct cli *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same about domain @id: "no such domain ID" (exit 5) when it is not there. */
+int cli_fail_domain(struct cli *c, int rc, uint64_t id, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Flush stdout; false, having said so once, if the output cannot be written. */
+bool cli_output_ok(struct cli *c);
 
 /* Positional arguments and the lease options, filled by argp. */
 #define CLI_MAX_ARGS 8
@@ -77,6 +89,8 @@ int cli_exit_for(int rc);
 int cli_need_caps(struct cli *c, bool sys_admin);
 /* Open the family; EXIT_NO_FAMILY with advice when the kernel lacks it. */
 int cli_connect(struct cli *c);
+/* Join the monitor group on @h; an exit status naming the group on failure. */
+int cli_join_monitor(struct cli *c, struct iommudirty *h);
 
 /*
  * DOMAIN := ID | pid PID | dev NAME, taken from argv[*i] on. A selector
@@ -90,9 +104,19 @@ int cli_select_domain(struct cli *c, int argc, char **argv, int *i, uint64_t *id
 /* Output helpers shared by the subcommands (print.c) */
 void cli_size(const struct cli *c, char *buf, size_t len, uint64_t bytes);
 void cli_time(char *buf, size_t len, uint64_t ns);
+/* A domain as every command's JSON describes it (schemas/defs.json#/$defs/domain) */
 void cli_json_domain(struct json *j, const char *key, const struct iommudirty_domain *d);
+/* Its members alone, for an object that says more about the domain (top's rows) */
+void cli_json_domain_members(struct json *j, const struct iommudirty_domain *d);
 void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d);
+/* "on"/"off", coloured when c->color; pad it with text_pad(), which sees its width. */
 const char *cli_on(const struct cli *c, bool on);
+/* An enum's name in @buf, or its number when the library does not know the value. */
+const char *cli_mechanism(char *buf, size_t len, uint32_t mechanism);
+const char *cli_iommu_type(char *buf, size_t len, uint32_t type);
+void cli_json_enum(struct json *j, const char *key, const char *name, uint32_t v);
+/* A request as lease @name failed: "no lease 'NAME' on domain ID" (exit 5) if so. */
+int cli_fail_lease(struct cli *c, int rc, const char *name, uint64_t id);
 
 /* What an observer's reads returned: iommudirty_read()'s run callback adds up. */
 struct cli_tally {
@@ -109,10 +133,22 @@ static inline int cli_tally_run(uint64_t iova, uint64_t pages, uint64_t page_siz
 	return 0;
 }
 
-/* Commands that run until SIGINT/SIGTERM (clock.c) */
+/*
+ * Commands that run until SIGINT/SIGTERM (clock.c). cli_catch_signals()
+ * blocks SIGINT, SIGTERM and SIGWINCH but inside cli_wait(), so none is
+ * lost between a check of cli_stop and the wait.
+ */
 extern volatile sig_atomic_t cli_stop;
 void cli_catch_signals(void);
 uint64_t cli_now_ns(clockid_t clock);
+/*
+ * Wait for @fds (may be NULL, @n 0) until @deadline (CLOCK_MONOTONIC ns,
+ * UINT64_MAX: none): ppoll's count of ready fds, 0 at the deadline or
+ * when cli_stop is set, CLI_WAIT_SIGNAL after a signal (SIGWINCH too), or
+ * a negative errno.
+ */
+#define CLI_WAIT_SIGNAL (-EINTR)
+int cli_wait(struct pollfd *fds, nfds_t n, uint64_t deadline);
 /* Sleep until @deadline on CLOCK_MONOTONIC, or until a signal stops us. */
 void cli_sleep_until(uint64_t deadline);
 

@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Time and signals for the commands that run until told to stop. */
+/*
+ * Time and signals for the commands that run until told to stop. SIGINT,
+ * SIGTERM and SIGWINCH stay blocked except inside cli_wait()'s ppoll(), so
+ * a signal that comes while a command works is taken at its next wait
+ * instead of being missed between the check of cli_stop and the sleep.
+ */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "cli.h"
 
 volatile sig_atomic_t cli_stop;
+static sigset_t wait_mask;	/* the mask inside ppoll: ours unblocked */
+static bool caught;
 
 static void on_signal(int sig)
 {
@@ -17,9 +25,19 @@ static void on_signal(int sig)
 void cli_catch_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t ours;
 
+	sigemptyset(&ours);
+	sigaddset(&ours, SIGINT);
+	sigaddset(&ours, SIGTERM);
+	sigaddset(&ours, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &ours, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGWINCH);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	caught = true;
 }
 
 uint64_t cli_now_ns(clockid_t clock)
@@ -30,11 +48,28 @@ uint64_t cli_now_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+int cli_wait(struct pollfd *fds, nfds_t n, uint64_t deadline)
+{
+	uint64_t now = cli_now_ns(CLOCK_MONOTONIC);
+	struct timespec ts;
+	int rc;
+
+	if (cli_stop)
+		return 0;
+	if (deadline != UINT64_MAX) {
+		uint64_t left = deadline > now ? deadline - now : 0;
+
+		ts.tv_sec = (time_t)(left / 1000000000u);
+		ts.tv_nsec = (long)(left % 1000000000u);
+	}
+	rc = ppoll(fds, n, deadline == UINT64_MAX ? NULL : &ts, caught ? &wait_mask : NULL);
+	if (rc < 0)
+		return errno == EINTR ? CLI_WAIT_SIGNAL : -errno;
+	return rc;
+}
+
 void cli_sleep_until(uint64_t deadline)
 {
-	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
-			       .tv_nsec = (long)(deadline % 1000000000u) };
-
-	while (!cli_stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
+	while (!cli_stop && cli_now_ns(CLOCK_MONOTONIC) < deadline)
+		cli_wait(NULL, 0, deadline);
 }

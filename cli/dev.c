@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* devices and caps: what the IOMMU behind each device offers for dirty tracking. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,9 +19,9 @@ static void json_dev(struct json *j, const struct iommudirty_dev *d)
 	json_str(j, "owner_comm", d->owner_comm);
 	if (d->domain_id)
 		json_u64(j, "domain_id", d->domain_id);
-	json_str(j, "iommu_type", iommudirty_iommu_type_name(d->iommu_type));
+	cli_json_enum(j, "iommu_type", iommudirty_iommu_type_name(d->iommu_type), d->iommu_type);
 	json_bool(j, "dirty_cap", d->dirty_cap);
-	json_str(j, "mechanism", iommudirty_mechanism_name(d->mechanism));
+	cli_json_enum(j, "mechanism", iommudirty_mechanism_name(d->mechanism), d->mechanism);
 	json_u64(j, "hw_info_type", d->hw_info_type);
 	if (d->hw_info_len && d->hw_info_len <= 256) {
 		for (uint32_t i = 0; i < d->hw_info_len; i++)
@@ -52,17 +53,21 @@ static void json_dev(struct json *j, const struct iommudirty_dev *d)
 static int dev_row(const struct iommudirty_dev *d, void *arg)
 {
 	struct cli *c = arg;
-	char owner[40], dom[24];
+	char name[TEXT_ESCAPED_SIZE(64)], comm[TEXT_ESCAPED_SIZE(64)], owner[24 + sizeof(comm)];
+	char dom[24], type[24], mech[24], cell[2][sizeof(owner) + 24];
 
 	if (c->json) {
 		json_dev(&c->j, d);
 		return 0;
 	}
-	snprintf(owner, sizeof(owner), "%u/%s", d->owner_pid, d->owner_comm);
+	snprintf(owner, sizeof(owner), "%u/%s", d->owner_pid,
+		 text_escape(comm, sizeof(comm), d->owner_comm));
 	snprintf(dom, sizeof(dom), d->domain_id ? "%llu" : "-", (unsigned long long)d->domain_id);
-	printf("%-20s %6u  %-22s %6s  %-11s %-5s %s\n", d->name, d->dev_id, owner, dom,
-	       iommudirty_iommu_type_name(d->iommu_type), d->dirty_cap ? "yes" : "no",
-	       iommudirty_mechanism_name(d->mechanism));
+	text_escape(name, sizeof(name), d->name);
+	printf("%s %6u  %s %6s  %-11s %-5s %s\n", text_pad(cell[0], sizeof(cell[0]), name, -20, false),
+	       d->dev_id, text_pad(cell[1], sizeof(cell[1]), owner, -22, false), dom,
+	       cli_iommu_type(type, sizeof(type), d->iommu_type), d->dirty_cap ? "yes" : "no",
+	       cli_mechanism(mech, sizeof(mech), d->mechanism));
 	return 0;
 }
 
@@ -110,14 +115,16 @@ int cmd_devices(struct cli *c, int argc, char **argv)
 static int caps_text(const struct iommudirty_dev *d, void *arg)
 {
 	struct cli *c = arg;
+	char name[TEXT_ESCAPED_SIZE(64)], type[24], mech[24];
 
 	if (c->json) {
 		json_dev(&c->j, d);
 		return 0;
 	}
-	printf("%s: %s IOMMU, dirty tracking %s", d->name, iommudirty_iommu_type_name(d->iommu_type),
+	printf("%s: %s IOMMU, dirty tracking %s", text_escape(name, sizeof(name), d->name),
+	       cli_iommu_type(type, sizeof(type), d->iommu_type),
 	       d->dirty_cap ? "supported" : "not supported");
-	printf(d->dirty_cap ? " (%s)\n" : "\n", iommudirty_mechanism_name(d->mechanism));
+	printf(d->dirty_cap ? " (%s)\n" : "\n", cli_mechanism(mech, sizeof(mech), d->mechanism));
 	if (d->has_vtd)
 		printf("  VT-d ecap.SLADS %d (second-stage accessed/dirty bits), ecap.SMTS %d "
 		       "(scalable mode); cap 0x%llx ecap 0x%llx\n", d->vtd_slads, d->vtd_smts,
@@ -148,13 +155,13 @@ static int caps_of_domain_dev(const struct iommudirty_dev *d, void *arg)
 static int domain_caps(const struct iommudirty_domain *d, void *arg)
 {
 	struct cli *c = arg;
+	char mech[24];
 
-	if (c->json) {
-		cli_json_domain(&c->j, "domain", d);
+	/* JSON: the devices alone, an array as for every other caps; `show -j` has the domain */
+	if (c->json)
 		return 0;
-	}
 	printf("domain %llu: %s, %s\n", (unsigned long long)d->id,
-	       iommudirty_mechanism_name(d->mechanism),
+	       cli_mechanism(mech, sizeof(mech), d->mechanism),
 	       d->dirty_alloc ? "allocated for dirty tracking" :
 	       "not allocated for dirty tracking: it cannot track, whatever its devices offer");
 	return 0;
@@ -192,6 +199,13 @@ int cmd_caps(struct cli *c, int argc, char **argv)
 			json_arr_close(&c->j);
 			json_end(&c->j);
 		}
+		if (rc == -ENODEV || rc == -ENOENT) {
+			char name[TEXT_ESCAPED_SIZE(64)];
+
+			fprintf(stderr, "iommu-dirtyctl %s: no such device %s\n", c->cmd,
+				text_escape(name, sizeof(name), a.argv[0]));
+			return EXIT_NO_ENTRY;
+		}
 		return rc ? cli_fail(c, rc, "device %s", a.argv[0]) : EXIT_OK;
 	}
 	rc = cli_select_domain(c, a.argc, a.argv, &i, &dd.id);
@@ -199,19 +213,16 @@ int cmd_caps(struct cli *c, int argc, char **argv)
 		return rc;
 	if (i < a.argc)
 		return cli_usage(c, "unexpected argument '%s'", a.argv[i]);
-	if (c->json)
-		json_obj_open(&c->j, NULL);
 	rc = iommudirty_domain_get(c->h, dd.id, domain_caps, c);
-	if (!rc) {
-		if (c->json)
-			json_arr_open(&c->j, "devices");
-		rc = iommudirty_devs(c->h, caps_of_domain_dev, &dd);
-		if (c->json)
-			json_arr_close(&c->j);
-	}
+	if (rc)
+		return cli_fail_domain(c, rc, dd.id, "domain %llu", (unsigned long long)dd.id);
+	if (c->json)
+		json_arr_open(&c->j, NULL);
+	rc = iommudirty_devs(c->h, caps_of_domain_dev, &dd);
 	if (c->json) {
-		json_obj_close(&c->j);
+		json_arr_close(&c->j);
 		json_end(&c->j);
 	}
-	return rc ? cli_fail(c, rc, "domain %llu", (unsigned long long)dd.id) : EXIT_OK;
+	return rc ? cli_fail(c, rc, "cannot list the devices of domain %llu",
+			     (unsigned long long)dd.id) : EXIT_OK;
 }

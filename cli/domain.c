@@ -2,29 +2,62 @@
 /* list, show, enable, disable: domains and the leases that observe them. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "opts.h"
 
+/* The columns of `list`: widths (negative: left-aligned) and the space before each */
+static const int list_widths[] = { -6, -22, 5, -16, -4, 5, 9, 12, 9, 0 };
+static const char *const list_gaps[] = { "", " ", " ", "  ", " ", " ", "  ", " ", " ", "  " };
+#define LIST_COLUMNS (sizeof(list_widths) / sizeof(list_widths[0]))
+
+/* One line of `list`, padded by what a terminal shows (colour takes none). */
+static void list_cells(const char *const cells[LIST_COLUMNS])
+{
+	char cell[256];
+
+	for (size_t i = 0; i < LIST_COLUMNS; i++)
+		printf("%s%s", list_gaps[i],
+		       text_pad(cell, sizeof(cell), cells[i], list_widths[i], false));
+	printf("\n");
+}
+
+/* Where the last column (the devices) starts, for a domain's further devices */
+static int list_devices_column(void)
+{
+	int col = 0;
+
+	for (size_t i = 0; i + 1 < LIST_COLUMNS; i++)
+		col += (int)strlen(list_gaps[i]) + abs(list_widths[i]);
+	return col + (int)strlen(list_gaps[LIST_COLUMNS - 1]);
+}
+
 static int list_row(const struct iommudirty_domain *d, void *arg)
 {
 	struct cli *c = arg;
-	char mapped[32], owner[40];
+	char id[24], owner[24 + TEXT_ESCAPED_SIZE(64)], comm[TEXT_ESCAPED_SIZE(64)], hwpt[16];
+	char cons[16], mapped[32], dirty[24], harvests[24], dev[TEXT_ESCAPED_SIZE(64)], mech[24];
+	const char *cells[] = { id, owner, hwpt, cli_mechanism(mech, sizeof(mech), d->mechanism),
+				cli_on(c, d->tracking), cons, mapped, dirty, harvests, dev };
 
 	if (c->json) {
 		cli_json_domain(&c->j, NULL, d);
 		return 0;
 	}
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)d->id);
+	snprintf(owner, sizeof(owner), "%u/%s", d->owner_pid,
+		 text_escape(comm, sizeof(comm), d->owner_comm));
+	snprintf(hwpt, sizeof(hwpt), "%u", d->hwpt_id);
+	snprintf(cons, sizeof(cons), "%u", d->consumers);
 	cli_size(c, mapped, sizeof(mapped), d->mapped_bytes);
-	snprintf(owner, sizeof(owner), "%u/%s", d->owner_pid, d->owner_comm);
-	printf("%-6llu %-22s %5u  %-16s %-4s %5u  %9s %12llu %9llu  %s\n",
-	       (unsigned long long)d->id, owner, d->hwpt_id,
-	       iommudirty_mechanism_name(d->mechanism), cli_on(c, d->tracking), d->consumers,
-	       mapped, (unsigned long long)d->dirty_pages, (unsigned long long)d->harvests,
-	       d->n_devs ? d->devs[0] : "-");
+	snprintf(dirty, sizeof(dirty), "%llu", (unsigned long long)d->dirty_pages);
+	snprintf(harvests, sizeof(harvests), "%llu", (unsigned long long)d->harvests);
+	text_escape(dev, sizeof(dev), d->n_devs ? d->devs[0] : "-");
+	list_cells(cells);
 	for (unsigned int i = 1; i < d->n_devs; i++)
-		printf("%*s%s\n", 104, "", d->devs[i]);
+		printf("%*s%s\n", list_devices_column(), "", text_escape(dev, sizeof(dev), d->devs[i]));
 	return 0;
 }
 
@@ -49,8 +82,8 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	if (c->json)
 		json_arr_open(&c->j, NULL);
 	else
-		printf("%-6s %-22s %5s  %-16s %-4s %5s  %9s %12s %9s  %s\n", "ID", "OWNER", "HWPT",
-		       "MECHANISM", "TRK", "CONS", "MAPPED", "DIRTY-PAGES", "HARVESTS", "DEVICES");
+		list_cells((const char *const[LIST_COLUMNS]){ "ID", "OWNER", "HWPT", "MECHANISM",
+			"TRK", "CONS", "MAPPED", "DIRTY-PAGES", "HARVESTS", "DEVICES" });
 	rc = iommudirty_domains(c->h, list_row, c);
 	if (c->json) {
 		json_arr_close(&c->j);
@@ -86,13 +119,19 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = iommudirty_domain_get(c->h, id, show_one, c);
-	return rc ? cli_fail(c, rc, "domain %llu", (unsigned long long)id) : EXIT_OK;
+	return rc ? cli_fail_domain(c, rc, id, "domain %llu", (unsigned long long)id) : EXIT_OK;
 }
 
 enum { OPT_NAME = 'n', OPT_LEASE = 'l' };
 
+/* disable takes the name only: a lifetime would be ignored, so it is refused */
+#define NAME_OPTION \
+	{ "name", OPT_NAME, "NAME", 0, "Lease name (default " CLI_DEFAULT_LEASE_NAME ")", 0 }
+
+static const struct argp_option name_options[] = { NAME_OPTION, { 0 } };
+
 static const struct argp_option lease_options[] = {
-	{ "name", OPT_NAME, "NAME", 0, "Lease name (default " CLI_DEFAULT_LEASE_NAME ")", 0 },
+	NAME_OPTION,
 	{ "lease", OPT_LEASE, "DURATION", 0,
 	  "How long the lease lives unless renewed: 90s, 15m, 2h, 1d (default 1h)", 0 },
 	{ 0 }
@@ -150,13 +189,14 @@ int cmd_enable(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = iommudirty_observe(c->h, id, a.name, (uint32_t)a.lease, changed, c);
-	return rc ? cli_fail(c, rc, "cannot observe domain %llu", (unsigned long long)id) : EXIT_OK;
+	return rc ? cli_fail_domain(c, rc, id, "cannot observe domain %llu", (unsigned long long)id) :
+		    EXIT_OK;
 }
 
 int cmd_disable(struct cli *c, int argc, char **argv)
 {
 	static const struct argp argp = {
-		lease_options, lease_opt, "DOMAIN",
+		name_options, lease_opt, "DOMAIN",
 		"End a lease. The hardware keeps tracking while the owner or another "
 		"observer wants it.\v"
 		"DOMAIN := " CLI_DOMAIN_SYNTAX, NULL, NULL, NULL
@@ -168,6 +208,5 @@ int cmd_disable(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = iommudirty_unobserve(c->h, id, a.name, changed, c);
-	return rc ? cli_fail(c, rc, "cannot end lease '%s' of domain %llu", a.name,
-			     (unsigned long long)id) : EXIT_OK;
+	return rc ? cli_fail_lease(c, rc, a.name, id) : EXIT_OK;
 }

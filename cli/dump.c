@@ -257,7 +257,7 @@ int cmd_dump(struct cli *c, int argc, char **argv)
 		return rc;
 	rc = iommudirty_domain_get(c->h, id, domain_limits, &d);
 	if (rc)
-		return cli_fail(c, rc, "domain %llu", (unsigned long long)id);
+		return cli_fail_domain(c, rc, id, "domain %llu", (unsigned long long)id);
 	rc = check_window(&d);
 	if (rc)
 		return rc;
@@ -290,10 +290,10 @@ int cmd_dump(struct cli *c, int argc, char **argv)
 		printf("%llu dirty page%s in %llu run%s\n", (unsigned long long)d.dirty,
 		       d.dirty == 1 ? "" : "s", (unsigned long long)d.runs, d.runs == 1 ? "" : "s");
 	}
-	if (rc == -ENOENT && !*iommudirty_errmsg(c->h))
-		return cli_fail(c, rc, "domain %llu", (unsigned long long)id);
-	if (rc == -ENOENT)
-		return cli_fail(c, rc, "cannot read lease '%s' (start it with `iommu-dirtyctl "
-				"enable`)", d.a.name);
-	return rc ? cli_fail(c, rc, "cannot read domain %llu", (unsigned long long)id) : EXIT_OK;
+	/* raw: a bitmap that could not be written is the output's failure, not the read's */
+	if (rc && d.format == FMT_RAW && ferror(stdout)) {
+		cli_output_ok(c);
+		return EXIT_FAILED;
+	}
+	return rc ? cli_fail_lease(c, rc, d.a.name, id) : EXIT_OK;
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+
 #include "json.h"
+#include "text.h"
 
 void json_init(struct json *j, FILE *f, bool pretty)
 {
@@ -7,6 +10,7 @@ void json_init(struct json *j, FILE *f, bool pretty)
 	j->pretty = pretty;
 	j->depth = 0;
 	j->first[0] = true;
+	j->error = 0;
 }
 
 static void indent(struct json *j)
@@ -18,22 +22,37 @@ static void indent(struct json *j)
 		fputs("    ", j->f);
 }
 
+/*
+ * A JSON string, valid UTF-8 whatever @s holds: control characters
+ * (C0, DEL, C1) as \u00XX, bytes that are not UTF-8 as U+FFFD.
+ */
 static void put_string(FILE *f, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	while (*p) {
+		uint32_t cp;
+		size_t n = utf8_decode(p, &cp);
+
+		if (!n) {
+			fputs("\\ufffd", f);
+			p++;
+			continue;
+		}
+		switch (cp) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
 		case '\n': fputs("\\n", f); break;
 		case '\t': fputs("\\t", f); break;
 		case '\r': fputs("\\r", f); break;
 		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
+			if (text_is_control(cp))
+				fprintf(f, "\\u%04x", (unsigned int)cp);
 			else
-				fputc(*p, f);
+				fwrite(p, 1, n, f);
 		}
+		p += n;
 	}
 	fputc('"', f);
 }
@@ -117,5 +136,6 @@ void json_end(struct json *j)
 {
 	fputc('\n', j->f);
 	j->first[0] = true;
-	fflush(j->f);
+	if (fflush(j->f) && !j->error)
+		j->error = errno;
 }

@@ -17,6 +17,7 @@ struct json {
 	bool pretty;
 	int depth;
 	bool first[JSON_MAX_DEPTH];
+	int error;		/* errno of the first flush that failed, 0 if none */
 };
 
 void json_init(struct json *j, FILE *f, bool pretty);
@@ -30,7 +31,7 @@ void json_i64(struct json *j, const char *key, int64_t v);
 void json_double(struct json *j, const char *key, double v);
 void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);
-/* After a top-level value: end the line (one document, or one per line). */
+/* After a top-level value: end the line (one document, or one per line) and flush. */
 void json_end(struct json *j);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "opts.h"
+#include "text.h"
 
 #define PROG "iommu-dirtyctl"
 
@@ -30,7 +31,6 @@ static void print_version(FILE *f, struct argp_state *state)
 }
 
 void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
-const char *argp_program_bug_address = "https://github.com/iommu-dirtyctl/iommu-dirtyctl/issues";
 
 static struct cli *current;
 
@@ -42,9 +42,19 @@ static const struct argp_option global_options[] = {
 	{ "human", 'H', NULL, 0, "Sizes with binary units, e.g. 1.5G (the default)", -1 },
 	{ "bytes", OPT_BYTES, NULL, 0, "Sizes in exact bytes", -1 },
 	{ "color", OPT_COLOR, "WHEN", OPTION_ARG_OPTIONAL,
-	  "Colour: auto (on a terminal, the default), always or never", -1 },
+	  "Colour: auto (the default: on a terminal whose TERM is not dumb, unless "
+	  "NO_COLOR is set), always or never", -1 },
 	{ 0 }
 };
+
+/* --color=auto: a terminal that shows colour, and nobody asked for none (no-color.org) */
+static bool color_auto(void)
+{
+	const char *term = getenv("TERM"), *no_color = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb") &&
+	       !(no_color && *no_color);
+}
 
 static error_t global_opt(int key, char *arg, struct argp_state *state)
 {
@@ -59,7 +69,7 @@ static error_t global_opt(int key, char *arg, struct argp_state *state)
 		else if (!strcmp(arg, "never"))
 			current->color = false;
 		else if (!strcmp(arg, "auto"))
-			current->color = isatty(STDOUT_FILENO);
+			current->color = color_auto();
 		else
 			argp_error(state, "--color takes auto, always or never, not '%s'", arg);
 		break;
@@ -104,16 +114,74 @@ int cli_usage(struct cli *c, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+static int vfail(struct cli *c, int rc, const char *fmt, va_list ap)
+{
+	const char *msg = c->h ? iommudirty_errmsg(c->h) : "";
+	char why[TEXT_ESCAPED_SIZE(256)];
+
+	vsay(c, fmt, ap);
+	text_escape(why, sizeof(why), msg);
+	fprintf(stderr, ": %s%s%s\n", strerror(-rc), *why ? ": " : "", why);
+	return cli_exit_for(rc);
+}
+
 int cli_fail(struct cli *c, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	status = vfail(c, rc, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+int cli_fail_domain(struct cli *c, int rc, uint64_t id, const char *fmt, ...)
 {
 	const char *msg = c->h ? iommudirty_errmsg(c->h) : "";
 	va_list ap;
+	int status;
 
+	/* ENOENT is about the domain unless the kernel said what else is missing */
+	if (rc == -ENOENT && (!*msg || !strcmp(msg, "no such domain"))) {
+		fprintf(stderr, PROG " %s: no such domain %llu\n", c->cmd, (unsigned long long)id);
+		return EXIT_NO_ENTRY;
+	}
 	va_start(ap, fmt);
-	vsay(c, fmt, ap);
+	status = vfail(c, rc, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, ": %s%s%s\n", strerror(-rc), *msg ? ": " : "", msg);
-	return cli_exit_for(rc);
+	return status;
+}
+
+int cli_fail_lease(struct cli *c, int rc, const char *name, uint64_t id)
+{
+	const char *msg = c->h ? iommudirty_errmsg(c->h) : "";
+	char text[TEXT_ESCAPED_SIZE(32)];
+
+	text_escape(text, sizeof(text), name);
+	if (rc == -ENOENT && !strcmp(msg, "no lease of that name on the domain")) {
+		fprintf(stderr, PROG " %s: no lease '%s' on domain %llu (start one with `" PROG
+			" enable`)\n", c->cmd, text, (unsigned long long)id);
+		return EXIT_NO_ENTRY;
+	}
+	return cli_fail_domain(c, rc, id, "lease '%s' of domain %llu", text, (unsigned long long)id);
+}
+
+bool cli_output_ok(struct cli *c)
+{
+	/* the errno of the first failure if a JSON line's flush saw it, else of this one */
+	int err = fflush(stdout) ? errno : ferror(stdout) ? (c->j.error ?: EIO) : 0;
+
+	if (err && c->j.error)
+		err = c->j.error;
+
+	if (!err)
+		return true;
+	if (!c->output_failed)
+		fprintf(stderr, PROG "%s%s: cannot write the output: %s\n", c->cmd ? " " : "",
+			c->cmd ? c->cmd : "", strerror(err));
+	c->output_failed = true;
+	return false;
 }
 
 int cli_need_caps(struct cli *c, bool sys_admin)
@@ -150,8 +218,20 @@ int cli_connect(struct cli *c)
 		return EXIT_NO_FAMILY;
 	}
 	if (rc)
-		return cli_fail(c, rc, "cannot open a generic netlink socket");
+		return cli_fail(c, rc, "cannot connect to generic netlink (family iommu-dirty)");
 	return 0;
+}
+
+int cli_join_monitor(struct cli *c, struct iommudirty *h)
+{
+	int rc = iommudirty_monitor_start(h);
+
+	if (!rc)
+		return 0;
+	/* not a missing domain: the family lacks the group, or we may not join it */
+	fprintf(stderr, PROG " %s: cannot join the iommu-dirty multicast group 'monitor': %s\n",
+		c->cmd, rc == -ENOENT ? "the kernel's family has no such group" : strerror(-rc));
+	return rc == -EPERM || rc == -EACCES ? EXIT_PERM : EXIT_FAILED;
 }
 
 /* Selector results: the domains a selector matched. */
@@ -354,11 +434,11 @@ int main(int argc, char **argv)
 		NULL, top_opt, "COMMAND [ARGS...]",
 		"See and observe IOMMU dirty tracking (iommu-dirty netlink family).\v"
 		"Commands: list, show, devices, caps, enable, disable, dump, watch, monitor, "
-		"rate, stats; "
+		"rate, stats, top; "
 		"'" PROG " help' describes them.",
 		children, NULL, NULL
 	};
-	struct cli c = { .color = isatty(STDOUT_FILENO) };
+	struct cli c = { .color = color_auto() };
 	const struct command *cmd;
 	int cmd_index = 0, status = EXIT_USAGE;
 
@@ -394,5 +474,12 @@ int main(int argc, char **argv)
 		argv[cmd_index + 1] = "--help";
 	status = cmd->fn(&c, argc - cmd_index, argv + cmd_index);
 	iommudirty_close(c.h);
+	/* what could not be written is a failed command, as in coreutils' close_stdout */
+	if ((!cli_output_ok(&c) || fclose(stdout)) && status == EXIT_OK) {
+		if (!c.output_failed)
+			fprintf(stderr, PROG " %s: cannot write the output: %s\n", c.cmd,
+				strerror(errno));
+		status = EXIT_FAILED;
+	}
 	return status;
 }

@@ -36,6 +36,34 @@ void cli_time(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "-");
 }
 
+/* A name the library does not know comes back as "?": show the number instead. */
+static const char *enum_text(char *buf, size_t len, const char *name, uint32_t v)
+{
+	if (strcmp(name, "?"))
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%u", v);
+	return buf;
+}
+
+const char *cli_mechanism(char *buf, size_t len, uint32_t mechanism)
+{
+	return enum_text(buf, len, iommudirty_mechanism_name(mechanism), mechanism);
+}
+
+const char *cli_iommu_type(char *buf, size_t len, uint32_t type)
+{
+	return enum_text(buf, len, iommudirty_iommu_type_name(type), type);
+}
+
+void cli_json_enum(struct json *j, const char *key, const char *name, uint32_t v)
+{
+	if (strcmp(name, "?"))
+		json_str(j, key, name);
+	else
+		json_u64(j, key, v);
+}
+
 const char *cli_on(const struct cli *c, bool on)
 {
 	if (!c->color)
@@ -67,6 +95,12 @@ static void json_observer(struct json *j, const struct iommudirty_observer *o)
 void cli_json_domain(struct json *j, const char *key, const struct iommudirty_domain *d)
 {
 	json_obj_open(j, key);
+	cli_json_domain_members(j, d);
+	json_obj_close(j);
+}
+
+void cli_json_domain_members(struct json *j, const struct iommudirty_domain *d)
+{
 	json_u64(j, "id", d->id);
 	json_u64(j, "owner_pid", d->owner_pid);
 	json_str(j, "owner_comm", d->owner_comm);
@@ -81,7 +115,7 @@ void cli_json_domain(struct json *j, const char *key, const struct iommudirty_do
 	json_u64(j, "aperture_start", d->aperture_start);
 	json_u64(j, "aperture_end", d->aperture_end);
 	json_bool(j, "dirty_alloc", d->dirty_alloc);
-	json_str(j, "mechanism", iommudirty_mechanism_name(d->mechanism));
+	cli_json_enum(j, "mechanism", iommudirty_mechanism_name(d->mechanism), d->mechanism);
 	json_bool(j, "tracking", d->tracking);
 	json_bool(j, "owner_tracking", d->owner_tracking);
 	json_u64(j, "consumers", d->consumers);
@@ -95,18 +129,20 @@ void cli_json_domain(struct json *j, const char *key, const struct iommudirty_do
 	for (unsigned int i = 0; i < d->n_observers; i++)
 		json_observer(j, iommudirty_domain_observer(d, i));
 	json_arr_close(j);
-	json_obj_close(j);
 }
 
 static void text_observer(const struct cli *c, const struct iommudirty_observer *o)
 {
-	char since[32], expires[32], pending[32];
+	char since[32], expires[32], pending[32], comm[TEXT_ESCAPED_SIZE(64)];
+	char name[TEXT_ESCAPED_SIZE(32)], cell[TEXT_ESCAPED_SIZE(32) + 16];
 
 	cli_time(since, sizeof(since), o->since_ns);
 	cli_time(expires, sizeof(expires), o->expires_ns);
 	cli_size(c, pending, sizeof(pending), o->pending_bytes);
-	printf("    %-16s pid %u (%s) since %s%s%s, %llu reads, %llu dirty pages, %s pending%s\n",
-	       o->name ? o->name : "(socket)", o->pid, o->comm, since,
+	text_escape(name, sizeof(name), o->name ? o->name : "(socket)");
+	printf("    %s pid %u (%s) since %s%s%s, %llu reads, %llu dirty pages, %s pending%s\n",
+	       text_pad(cell, sizeof(cell), name, -16, false),
+	       o->pid, text_escape(comm, sizeof(comm), o->comm), since,
 	       o->expires_ns ? " until " : "", o->expires_ns ? expires : "",
 	       (unsigned long long)o->reads, (unsigned long long)o->dirty_pages, pending,
 	       o->overflow ? ", OVERFLOWED (reads every page)" : "");
@@ -132,7 +168,7 @@ static void page_sizes(const struct cli *c, char *buf, size_t len, uint64_t bitm
 
 void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d)
 {
-	char mapped[32], created[32], last[32], sizes[256];
+	char mapped[32], created[32], last[32], sizes[256], text[TEXT_ESCAPED_SIZE(64)], mech[24];
 
 	cli_size(c, mapped, sizeof(mapped), d->mapped_bytes);
 	cli_time(created, sizeof(created), d->created_ns);
@@ -140,14 +176,14 @@ void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d)
 	page_sizes(c, sizes, sizeof(sizes), d->pgsize_bitmap);
 	printf("domain %llu\n", (unsigned long long)d->id);
 	printf("  owner         pid %u (%s), hwpt %u, ioas %u, created %s\n", d->owner_pid,
-	       d->owner_comm, d->hwpt_id, d->ioas_id, created);
+	       text_escape(text, sizeof(text), d->owner_comm), d->hwpt_id, d->ioas_id, created);
 	printf("  devices      ");
 	for (unsigned int i = 0; i < d->n_devs; i++)
-		printf(" %s", d->devs[i]);
+		printf(" %s", text_escape(text, sizeof(text), d->devs[i]));
 	printf("%s\n", d->n_devs ? "" : " -");
 	printf("  mapped        %s in aperture 0x%llx-0x%llx, page sizes %s\n", mapped,
 	       (unsigned long long)d->aperture_start, (unsigned long long)d->aperture_end, sizes);
-	printf("  mechanism     %s%s\n", iommudirty_mechanism_name(d->mechanism),
+	printf("  mechanism     %s%s\n", cli_mechanism(mech, sizeof(mech), d->mechanism),
 	       d->dirty_alloc ? "" : " (not allocated for dirty tracking)");
 	printf("  tracking      %s (owner %s, %u consumer%s)\n", cli_on(c, d->tracking),
 	       cli_on(c, d->owner_tracking), d->consumers, d->consumers == 1 ? "" : "s");

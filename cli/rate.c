@@ -14,18 +14,13 @@
 #include "cli.h"
 #include "model.h"
 #include "opts.h"
+#include "pageset.h"
 
 #define MAX_WINDOWS 3600
 
 struct window {
 	double seconds;
 	struct cli_tally got;
-};
-
-/* The distinct pages seen: an open-addressing set of page numbers + 1. */
-struct page_set {
-	uint64_t *slot;
-	size_t cap, used;
 };
 
 struct rate {
@@ -35,12 +30,16 @@ struct rate {
 	bool predict;
 	struct window *w;
 	unsigned int n;
-	struct page_set set;
+	struct pageset set;	/* the distinct pages seen: the working set */
 	uint64_t page_size;
 	int error;
 };
 
 enum { OPT_BANDWIDTH = 256, OPT_DOWNTIME, OPT_CPU, OPT_PREDICT };
+
+/* "10G" is 10 GiB/s to some and 10 Gbit/s to others: the unit is always spelled out */
+#define RATE_UNITS "bits per second (10gbit, 100mbit) or bytes per second (1.25GB/s, " \
+	"300MiB/s)"
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -59,11 +58,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_BANDWIDTH:
 		if (parse_rate(arg, &r->bandwidth) || !r->bandwidth)
-			argp_error(state, "--bandwidth takes a rate such as 10gbit or 1G, not '%s'", arg);
+			argp_error(state, "--bandwidth takes a rate with its unit, " RATE_UNITS
+				   ", not '%s'", arg);
 		return 0;
 	case OPT_CPU:
 		if (parse_rate(arg, &r->cpu_rate))
-			argp_error(state, "--cpu-dirty-rate takes a rate such as 200M, not '%s'", arg);
+			argp_error(state, "--cpu-dirty-rate takes a rate with its unit, " RATE_UNITS
+				   ", not '%s'", arg);
 		return 0;
 	case OPT_DOWNTIME:
 		if (parse_u64(arg, &r->downtime_ms) || !r->downtime_ms || r->downtime_ms > 3600000)
@@ -77,30 +78,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static int set_add(struct page_set *s, uint64_t page)
-{
-	size_t i;
-
-	if (2 * (s->used + 1) > s->cap) {
-		struct page_set grown = { .cap = s->cap ? 2 * s->cap : 4096 };
-
-		grown.slot = calloc(grown.cap, sizeof(*grown.slot));
-		if (!grown.slot)
-			return -ENOMEM;
-		for (i = 0; i < s->cap; i++)
-			if (s->slot[i])
-				set_add(&grown, s->slot[i] - 1);
-		free(s->slot);
-		*s = grown;
-	}
-	for (i = (page * 0x9e3779b97f4a7c15ULL) % s->cap; s->slot[i]; i = (i + 1) % s->cap)
-		if (s->slot[i] == page + 1)
-			return 0;
-	s->slot[i] = page + 1;
-	s->used++;
-	return 0;
-}
-
 static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
 {
 	struct rate *r = arg;
@@ -108,13 +85,7 @@ static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
 
 	cli_tally_run(iova, pages, page_size, &w->got);
 	r->page_size = page_size;
-	for (uint64_t i = 0; i < pages; i++) {
-		int rc = set_add(&r->set, iova / page_size + i);
-
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return pageset_add_run(&r->set, iova / page_size, pages);
 }
 
 static int mapped(const struct iommudirty_domain *d, void *arg)
@@ -152,7 +123,8 @@ static int measure(struct cli *c, struct rate *r, uint64_t id)
 			printf("window %u: %llu DMA-dirtied pages in %.2f s, %.0f pages/s, %s/s\n",
 			       r->n, (unsigned long long)w->got.pages, w->seconds, w->got.pages / w->seconds,
 			       rate);
-			fflush(stdout);
+			if (!cli_output_ok(c))
+				return -EIO;
 		}
 	}
 	return 0;
@@ -211,7 +183,7 @@ static int report(struct cli *c, struct rate *r, uint64_t id, uint64_t memory)
 	double seconds = 0, bytes = 0, peak = 0, dma;
 	struct precopy in = { .memory = (double)memory };
 	struct precopy_result res = { 0 };
-	uint64_t ws = r->set.used;
+	uint64_t ws = r->set.count;
 	char a[32], b[32], m[32];
 
 	for (unsigned int i = 0; i < r->n; i++) {
@@ -284,11 +256,13 @@ int cmd_rate(struct cli *c, int argc, char **argv)
 		{ "interval", 'i', "SECONDS", 0, "Length of each sampling window (default 1)", 0 },
 		{ "count", 'c', "N", 0, "Number of windows (default 5)", 0 },
 		{ "bandwidth", OPT_BANDWIDTH, "RATE", 0,
-		  "Estimate a pre-copy migration over this link: 10gbit, 100Mbit, or bytes/s "
-		  "such as 1G; exit 3 if it does not converge", 1 },
+		  "Estimate a pre-copy migration over this link: a rate with its unit, in bits "
+		  "(10gbit, 100mbit) or bytes (1.25GB/s, 300MiB/s) per second; exit 3 if it "
+		  "does not converge", 1 },
 		{ "downtime", OPT_DOWNTIME, "MS", 0, "Largest acceptable downtime (default 300)", 1 },
 		{ "cpu-dirty-rate", OPT_CPU, "RATE", 0,
-		  "The CPU's dirty rate (e.g. from QEMU's calc-dirty-rate), added to the DMA's", 1 },
+		  "The CPU's dirty rate (e.g. from QEMU's calc-dirty-rate, 300MiB/s), added to "
+		  "the DMA's", 1 },
 		{ "predict", OPT_PREDICT, NULL, 0,
 		  "Print the total migration time for 1 to 100 Gbit/s links and downtimes of "
 		  "100 ms to 1 s", 1 },
@@ -309,7 +283,7 @@ int cmd_rate(struct cli *c, int argc, char **argv)
 		return rc;
 	rc = iommudirty_domain_get(c->h, id, mapped, &memory);
 	if (rc)
-		return cli_fail(c, rc, "domain %llu", (unsigned long long)id);
+		return cli_fail_domain(c, rc, id, "domain %llu", (unsigned long long)id);
 	r.w = calloc(r.count, sizeof(*r.w));
 	if (!r.w)
 		return cli_fail(c, -ENOMEM, "rate");
@@ -317,11 +291,12 @@ int cmd_rate(struct cli *c, int argc, char **argv)
 	rc = measure(c, &r, id);
 	if (rc) {
 		free(r.w);
-		free(r.set.slot);
-		return cli_fail(c, rc, "cannot measure domain %llu", (unsigned long long)id);
+		pageset_free(&r.set);
+		return c->output_failed ? EXIT_FAILED :
+		       cli_fail_domain(c, rc, id, "cannot measure domain %llu", (unsigned long long)id);
 	}
 	rc = report(c, &r, id, memory);
 	free(r.w);
-	free(r.set.slot);
+	pageset_free(&r.set);
 	return rc;
 }

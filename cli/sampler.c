@@ -24,22 +24,17 @@ const char *sample_source_name(enum sample_source src)
 	}
 }
 
-int sampler_init(struct sampler *s, struct iommudirty *h, struct iommudirty *monitor)
+void sampler_init(struct sampler *s, struct iommudirty *h, struct iommudirty *monitor)
 {
 	memset(s, 0, sizeof(*s));
 	s->h = h;
-	if (monitor) {
-		int rc = iommudirty_monitor_start(monitor);
-
-		if (rc)
-			return rc;
-		s->mon = monitor;
-	}
-	return 0;
+	s->mon = monitor;
 }
 
 void sampler_free(struct sampler *s)
 {
+	for (unsigned int i = 0; i < s->n; i++)
+		free(s->rows[i].dom);
 	free(s->rows);
 	s->rows = NULL;
 	s->n = s->cap = 0;
@@ -92,8 +87,14 @@ static struct sample_row *row_insert(struct sampler *s, uint64_t id)
 }
 
 /* The row's state as the kernel last told it (a dump or a notification). */
-static void row_fill(struct sample_row *r, const struct iommudirty_domain *d)
+static int row_fill(struct sample_row *r, const struct iommudirty_domain *d)
 {
+	struct iommudirty_domain *copy = iommudirty_domain_dup(d);
+
+	if (!copy)
+		return -ENOMEM;
+	free(r->dom);
+	r->dom = copy;
 	r->owner_pid = d->owner_pid;
 	r->hwpt_id = d->hwpt_id;
 	snprintf(r->owner_comm, sizeof(r->owner_comm), "%s", d->owner_comm ? d->owner_comm : "");
@@ -111,6 +112,7 @@ static void row_fill(struct sample_row *r, const struct iommudirty_domain *d)
 	r->page_size = d->pgsize_bitmap & -d->pgsize_bitmap;
 	r->harvests = d->harvests;
 	r->dirty_pages = d->dirty_pages;
+	return 0;
 }
 
 static int on_dumped(const struct iommudirty_domain *d, void *arg)
@@ -118,9 +120,8 @@ static int on_dumped(const struct iommudirty_domain *d, void *arg)
 	struct sampler *s = arg;
 	struct sample_row *r = row_insert(s, d->id);
 
-	if (!r)
+	if (!r || row_fill(r, d))
 		return -ENOMEM;
-	row_fill(r, d);
 	r->seen = true;
 	r->gone = false;
 	return 0;
@@ -181,9 +182,12 @@ static void drop_gone(struct sampler *s)
 {
 	unsigned int kept = 0;
 
-	for (unsigned int i = 0; i < s->n; i++)
+	for (unsigned int i = 0; i < s->n; i++) {
 		if (!s->rows[i].gone_shown)
 			s->rows[kept++] = s->rows[i];
+		else
+			free(s->rows[i].dom);
+	}
 	s->n = kept;
 }
 
@@ -220,7 +224,11 @@ int sampler_refresh(struct sampler *s)
 
 static int on_event(enum iommudirty_event ev, const struct iommudirty_domain *d, void *arg)
 {
-	struct sampler *s = arg;
+	return sampler_apply(arg, ev, d);
+}
+
+int sampler_apply(struct sampler *s, enum iommudirty_event ev, const struct iommudirty_domain *d)
+{
 	struct sample_row *r = sampler_find(s, d->id);
 
 	s->events++;
@@ -233,7 +241,8 @@ static int on_event(enum iommudirty_event ev, const struct iommudirty_domain *d,
 		/* counted from zero: a new domain's counters start there */
 		r->counted = true;
 	}
-	row_fill(r, d);
+	if (row_fill(r, d))
+		return -ENOMEM;
 	if (ev == IOMMUDIRTY_EVENT_DOMAIN_DEL) {
 		/* the last counters are in the notification; our observer died with it */
 		r->gone = true;

@@ -24,6 +24,8 @@ enum sample_source {
 
 struct sample_row {
 	uint64_t id;
+	/* the domain as the kernel last told it, whole, for JSON; the fields below show it */
+	struct iommudirty_domain *dom;
 	uint32_t owner_pid, hwpt_id;
 	char owner_comm[32];
 	char devs[SAMPLE_MAX_DEVS][32];	/* the first SAMPLE_MAX_DEVS names */
@@ -78,9 +80,10 @@ struct sample_totals {
 
 /*
  * @h makes the requests; @monitor, when not NULL, is a second handle
- * that joins the notification group so rows come and go as domains do.
+ * that joined the notification group (iommudirty_monitor_start()), so rows
+ * come and go as domains do.
  */
-int sampler_init(struct sampler *s, struct iommudirty *h, struct iommudirty *monitor);
+void sampler_init(struct sampler *s, struct iommudirty *h, struct iommudirty *monitor);
 void sampler_free(struct sampler *s);
 
 /*
@@ -88,6 +91,9 @@ void sampler_free(struct sampler *s);
  * the previous refresh. Rows marked gone before are dropped first.
  */
 int sampler_refresh(struct sampler *s);
+
+/* Apply one notification: a row appears (the table may move), changes or is gone. */
+int sampler_apply(struct sampler *s, enum iommudirty_event ev, const struct iommudirty_domain *d);
 
 /* Apply the queued notifications without blocking; the fd to poll, or -1. */
 int sampler_events(struct sampler *s);

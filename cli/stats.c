@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -17,8 +18,8 @@
 struct sample {
 	uint64_t id;
 	uint32_t pid;
-	char comm[64];
-	const char *mechanism;
+	char comm[TEXT_ESCAPED_SIZE(64)];	/* as text shows it: no control byte */
+	char mechanism[24];
 	uint64_t value[9];
 };
 
@@ -64,8 +65,8 @@ static int collect(const struct iommudirty_domain *d, void *arg)
 	s = &all->s[all->n++];
 	s->id = d->id;
 	s->pid = d->owner_pid;
-	snprintf(s->comm, sizeof(s->comm), "%s", d->owner_comm);
-	s->mechanism = iommudirty_mechanism_name(d->mechanism);
+	text_escape(s->comm, sizeof(s->comm), d->owner_comm);
+	cli_mechanism(s->mechanism, sizeof(s->mechanism), d->mechanism);
 	s->value[0] = d->mapped_bytes;
 	s->value[1] = d->tracking;
 	s->value[2] = d->owner_tracking;
@@ -78,14 +79,16 @@ static int collect(const struct iommudirty_domain *d, void *arg)
 	return 0;
 }
 
-/* A label value: backslash, double quote and newline escaped. */
+/*
+ * A label value: the text escaping of text.h (valid UTF-8, no control
+ * byte, so no newline either), then the exposition format's: backslash and
+ * double quote escaped.
+ */
 static void put_label(FILE *f, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '\\' || *v == '"')
 			fprintf(f, "\\%c", *v);
-		else if (*v == '\n')
-			fputs("\\n", f);
 		else
 			fputc(*v, f);
 	}
@@ -116,18 +119,38 @@ static int file_error(struct cli *c, const char *path, int rc)
 	return EXIT_FAILED;
 }
 
-/* FILE.tmp.PID in FILE's directory, then rename: readers never see half a file. */
+/*
+ * A temporary file made by mkstemp() in FILE's directory, then renamed
+ * over FILE: readers never see half a file, and nobody can plant the name.
+ */
 static int write_file(struct cli *c, const char *path, const struct samples *all)
 {
+	const char *slash = strrchr(path, '/');
+	int dir_len = slash ? (int)(slash - path + 1) : 0;
 	char tmp[4096];
+	mode_t mask;
 	FILE *f;
-	int rc;
+	int fd, rc;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f)
-		return file_error(c, tmp, -errno);
+	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", dir_len, path,
+		     slash ? slash + 1 : path) >= (int)sizeof(tmp))
+		return file_error(c, path, -ENAMETOOLONG);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return file_error(c, path, -errno);
+	/* mkstemp's 0600, widened to what a plain create would give: collectors read it */
+	mask = umask(0);
+	umask(mask);
+	f = fchmod(fd, 0666 & ~mask) ? NULL : fdopen(fd, "w");
+	if (!f) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp);
+		return file_error(c, path, rc);
+	}
 	rc = write_metrics(f, all);
+	if (!rc && fsync(fileno(f)))
+		rc = -errno;
 	if (fclose(f) && !rc)
 		rc = -EIO;
 	if (!rc && rename(tmp, path))
@@ -190,8 +213,8 @@ int cmd_stats(struct cli *c, int argc, char **argv)
 		rc = cli_fail(c, rc, "cannot list domains");
 	else if (s.output)
 		rc = write_file(c, s.output, &all);
-	else if (write_metrics(stdout, &all))
-		rc = cli_fail(c, -EIO, "cannot write the metrics");
+	else if (write_metrics(stdout, &all) && !cli_output_ok(c))
+		rc = EXIT_FAILED;
 	free(all.s);
 	return rc;
 }

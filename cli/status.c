@@ -10,8 +10,11 @@ int cli_exit_for(int rc)
 	case 0: return EXIT_OK;
 	case EPERM: case EACCES: return EXIT_PERM;
 	case ENOENT: case ENODEV: return EXIT_NO_ENTRY;
-	/* the kernel refused the request's values (window, page size) */
-	case EINVAL: case ERANGE: return EXIT_USAGE;
+	/*
+	 * Anything else the kernel refused, EINVAL and ERANGE too, or a reply
+	 * we could not parse, is a failed operation: 2 is for input the tool
+	 * itself refused before asking.
+	 */
 	default: return EXIT_FAILED;
 	}
 }

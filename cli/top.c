@@ -15,27 +15,11 @@
 #include "opts.h"
 #include "top.h"
 
+/* A row: the domain as `list -j` describes it, then what top measured of it. */
 static void json_row(struct json *j, const struct sample_row *r)
 {
 	json_obj_open(j, NULL);
-	json_u64(j, "id", r->id);
-	json_u64(j, "owner_pid", r->owner_pid);
-	json_str(j, "owner_comm", r->owner_comm);
-	json_u64(j, "hwpt_id", r->hwpt_id);
-	json_arr_open(j, "dev");
-	for (unsigned int i = 0; i < r->n_devs && i < SAMPLE_MAX_DEVS; i++)
-		json_str(j, NULL, r->devs[i]);
-	json_arr_close(j);
-	json_u64(j, "n_devs", r->n_devs);
-	json_str(j, "mechanism", iommudirty_mechanism_name(r->mechanism));
-	json_bool(j, "dirty_alloc", r->dirty_alloc);
-	json_bool(j, "tracking", r->tracking);
-	json_bool(j, "owner_tracking", r->owner_tracking);
-	json_u64(j, "consumers", r->consumers);
-	json_u64(j, "observers", r->n_observers);
-	json_u64(j, "mapped_bytes", r->mapped_bytes);
-	json_u64(j, "harvests", r->harvests);
-	json_u64(j, "dirty_pages", r->dirty_pages);
+	cli_json_domain_members(j, r->dom);
 	json_str(j, "source", sample_source_name(r->source));
 	json_bool(j, "observed", r->observed);
 	json_bool(j, "new", r->is_new);
@@ -72,7 +56,8 @@ static void print_snapshot(struct top *t)
 		json_obj_close(&c->j);
 		json_arr_open(&c->j, "domains");
 		for (unsigned int i = 0; i < t->n_view; i++)
-			json_row(&c->j, t->view[i]);
+			if (top_view_row(t, i))
+				json_row(&c->j, top_view_row(t, i));
 		json_arr_close(&c->j);
 		json_obj_close(&c->j);
 		json_end(&c->j);
@@ -83,12 +68,13 @@ static void print_snapshot(struct top *t)
 		top_format_columns(t, line, sizeof(line));
 		printf("%s\n%s\n\n%s\n", l1, l2, line);
 		for (unsigned int i = 0; i < t->n_view; i++) {
-			top_format_row(t, t->view[i], line, sizeof(line));
+			if (!top_view_row(t, i))
+				continue;
+			top_format_row(t, top_view_row(t, i), line, sizeof(line));
 			printf("%s\n", line);
 		}
 		printf("\n");
 	}
-	fflush(stdout);
 }
 
 /* --observe: the domains named, or every one that can be observed. */
@@ -105,13 +91,13 @@ static int observe_requested(struct top *t)
 			continue;
 		rc = sampler_observe(&t->s, r->id, true);
 		if (rc)
-			return cli_fail(t->c, rc, "cannot observe domain %llu",
-					(unsigned long long)r->id);
+			return cli_fail_domain(t->c, rc, r->id, "cannot observe domain %llu",
+					       (unsigned long long)r->id);
 	}
 	for (unsigned int k = 0; k < t->n_observe; k++)
 		if (!sampler_find(&t->s, t->observe[k]))
-			return cli_fail(t->c, -ENOENT, "domain %llu",
-					(unsigned long long)t->observe[k]);
+			return cli_fail_domain(t->c, -ENOENT, t->observe[k], "domain %llu",
+					       (unsigned long long)t->observe[k]);
 	return 0;
 }
 
@@ -132,6 +118,8 @@ static int batch(struct top *t)
 		if (rc)
 			return cli_fail(t->c, rc, "cannot list domains");
 		print_snapshot(t);
+		if (!cli_output_ok(t->c))
+			return EXIT_FAILED;
 		if (t->s.read_error)
 			fprintf(stderr, "iommu-dirtyctl top: stopped observing domain %llu: %s\n",
 				(unsigned long long)t->s.read_error_id, strerror(-t->s.read_error));
@@ -235,11 +223,12 @@ int cmd_top(struct cli *c, int argc, char **argv)
 	rc = iommudirty_open(&mon);
 	if (rc)
 		return cli_fail(c, rc, "cannot open a second socket for notifications");
-	rc = sampler_init(&t.s, c->h, mon);
+	rc = cli_join_monitor(c, mon);
 	if (rc) {
 		iommudirty_close(mon);
-		return cli_fail(c, rc, "cannot join the monitor group");
+		return rc;
 	}
+	sampler_init(&t.s, c->h, mon);
 	cli_catch_signals();
 	rc = sampler_refresh(&t.s);
 	if (rc)

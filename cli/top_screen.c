@@ -42,8 +42,9 @@ static void say(struct screen *sc, const char *fmt, ...)
 /* The failure of a request, with the kernel's reason when it gave one. */
 static void say_failed(struct screen *sc, int rc, const char *what, uint64_t id)
 {
-	const char *why = iommudirty_errmsg(sc->t->c->h);
+	char why[TEXT_ESCAPED_SIZE(128)];
 
+	text_escape(why, sizeof(why), iommudirty_errmsg(sc->t->c->h));
 	say(sc, "cannot %s domain %llu: %s%s%s", what, (unsigned long long)id, strerror(-rc),
 	    *why ? ": " : "", why);
 }
@@ -51,7 +52,7 @@ static void say_failed(struct screen *sc, int rc, const char *what, uint64_t id)
 static int selected_index(const struct screen *sc)
 {
 	for (unsigned int i = 0; i < sc->t->n_view; i++)
-		if (sc->t->view[i]->id == sc->selected)
+		if (sc->t->view[i] == sc->selected)
 			return (int)i;
 	return -1;
 }
@@ -70,7 +71,7 @@ static void clamp_cursor(struct screen *sc)
 	}
 	if (i < 0) {
 		i = 0;
-		sc->selected = t->view[0]->id;
+		sc->selected = t->view[0];
 	}
 	if ((unsigned int)i < sc->first)
 		sc->first = (unsigned int)i;
@@ -88,7 +89,7 @@ static void move_cursor(struct screen *sc, int by)
 		return;
 	i = i < 0 ? 0 : i + by;
 	i = i < 0 ? 0 : i >= n ? n - 1 : i;
-	sc->selected = sc->t->view[i]->id;
+	sc->selected = sc->t->view[i];
 }
 
 static const char *const help_text[] = {
@@ -146,12 +147,15 @@ static void draw(struct screen *sc)
 		addch(' ');
 	attroff(A_REVERSE);
 	for (unsigned int i = sc->first; i < t->n_view; i++) {
-		const struct sample_row *r = t->view[i];
+		const struct sample_row *r = top_view_row(t, i);
 		int y = HEADER_LINES + (int)(i - sc->first);
-		attr_t attr = r->gone ? A_DIM : r->is_new ? A_BOLD : A_NORMAL;
+		attr_t attr;
 
 		if (y >= LINES)
 			break;
+		if (!r)
+			continue;
+		attr = r->gone ? A_DIM : r->is_new ? A_BOLD : A_NORMAL;
 		if (r->id == sc->selected)
 			attr |= A_REVERSE;
 		top_format_row(t, r, line, sizeof(line));
@@ -173,14 +177,16 @@ static bool prompt(const char *question, char *buf, size_t len, bool empty_ok)
 
 	buf[0] = '\0';
 	curs_set(1);
-	timeout(200);
 	while (!cli_stop && !done) {
+		struct pollfd in = { .fd = STDIN_FILENO, .events = POLLIN };
 		int ch;
 
 		move(2, 0);
 		clrtoeol();
 		mvprintw(2, 0, "%s%s", question, buf);
 		refresh();
+		/* signals are taken only while waiting (clock.c): wait here, then read */
+		cli_wait(&in, 1, cli_now_ns(CLOCK_MONOTONIC) + 200000000u);
 		ch = getch();
 		switch (ch) {
 		case ERR:
@@ -211,7 +217,6 @@ static bool prompt(const char *question, char *buf, size_t len, bool empty_ok)
 		}
 	}
 	curs_set(0);
-	nodelay(stdscr, TRUE);
 	return !cli_stop && done && (used || empty_ok);
 }
 

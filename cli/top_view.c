@@ -71,7 +71,7 @@ static const char *tracking_word(const struct sample_row *r)
 	return r->owner_tracking ? "owner" : r->tracking ? "obs" : "off";
 }
 
-/* The devices as the column shows them: "a,b", or "a,+2" past its width. */
+/* The devices as the column shows them: "a,b", or "a,+2" past its width; escaped. */
 static void devices_text(const struct sample_row *r, char *buf, size_t len, size_t width)
 {
 	size_t used = 0;
@@ -82,13 +82,16 @@ static void devices_text(const struct sample_row *r, char *buf, size_t len, size
 	}
 	buf[0] = '\0';
 	for (unsigned int i = 0; i < r->n_devs && i < SAMPLE_MAX_DEVS; i++) {
-		size_t need = strlen(r->devs[i]) + (i ? 1 : 0);
+		char name[TEXT_ESCAPED_SIZE(sizeof(r->devs[i]))];
+		size_t need;
 
+		text_escape(name, sizeof(name), r->devs[i]);
+		need = text_width(name) + (i ? 1 : 0);
 		if (used + need > width || (i + 1 < r->n_devs && i + 1 == SAMPLE_MAX_DEVS)) {
 			snprintf(buf + used, len - used, ",+%u", r->n_devs - i);
 			return;
 		}
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", r->devs[i]);
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", name);
 	}
 }
 
@@ -110,9 +113,9 @@ static double sort_number(const struct sample_row *r, enum top_sort sort)
 
 static int compare_rows(const void *pa, const void *pb, void *arg)
 {
-	const struct sample_row *a = *(struct sample_row *const *)pa;
-	const struct sample_row *b = *(struct sample_row *const *)pb;
-	const struct top *t = arg;
+	struct top *t = arg;
+	const struct sample_row *a = sampler_find(&t->s, *(const uint64_t *)pa);
+	const struct sample_row *b = sampler_find(&t->s, *(const uint64_t *)pb);
 	char da[64], db[64];
 	int cmp;
 
@@ -166,7 +169,7 @@ static bool matches(const struct top *t, const struct sample_row *r)
 int top_build_view(struct top *t)
 {
 	if (t->view_cap < t->s.n) {
-		struct sample_row **v = realloc(t->view, t->s.n * sizeof(*v));
+		uint64_t *v = realloc(t->view, t->s.n * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
@@ -176,10 +179,15 @@ int top_build_view(struct top *t)
 	t->n_view = 0;
 	for (unsigned int i = 0; i < t->s.n; i++)
 		if (matches(t, &t->s.rows[i]))
-			t->view[t->n_view++] = &t->s.rows[i];
+			t->view[t->n_view++] = t->s.rows[i].id;
 	if (t->n_view)
 		qsort_r(t->view, t->n_view, sizeof(*t->view), compare_rows, t);
 	return 0;
+}
+
+struct sample_row *top_view_row(struct top *t, unsigned int i)
+{
+	return i < t->n_view ? sampler_find(&t->s, t->view[i]) : NULL;
 }
 
 void top_format_summary(const struct top *t, char *l1, char *l2, size_t len)
@@ -202,12 +210,14 @@ void top_format_summary(const struct top *t, char *l1, char *l2, size_t len)
 static size_t put_cell(char *buf, size_t len, size_t used, int col, const char *text)
 {
 	const struct column *k = &columns[col];
+	char cell[256];
 	int n;
 
 	if (used >= len)
 		return used;
-	n = snprintf(buf + used, len - used, "%s%*.*s", used ? " " : "",
-		     k->left ? -k->width : k->width, k->width, text);
+	/* cut and padded by the columns a terminal shows, never inside a character */
+	text_pad(cell, sizeof(cell), text, k->left ? -k->width : k->width, true);
+	n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", cell);
 	return used + (n > 0 ? (size_t)n : 0);
 }
 
@@ -224,14 +234,15 @@ void top_format_columns(const struct top *t, char *buf, size_t len)
 void top_format_row(const struct top *t, const struct sample_row *r, char *buf, size_t len)
 {
 	bool rate = r->has_rate && r->source != SOURCE_NONE;
-	char cell[SORT_N + 1][64];
+	char cell[SORT_N + 1][TEXT_ESCAPED_SIZE(64)];
 	size_t used = 0;
 
 	snprintf(cell[SORT_ID], 64, "%llu", (unsigned long long)r->id);
 	snprintf(cell[SORT_PID], 64, "%u", r->owner_pid);
-	snprintf(cell[SORT_COMM], 64, "%s", r->owner_comm);
-	devices_text(r, cell[SORT_DEVICES], 64, (size_t)columns[SORT_DEVICES].width);
-	snprintf(cell[SORT_MECHANISM], 64, "%s", iommudirty_mechanism_name(r->mechanism));
+	text_escape(cell[SORT_COMM], sizeof(cell[SORT_COMM]), r->owner_comm);
+	devices_text(r, cell[SORT_DEVICES], sizeof(cell[SORT_DEVICES]),
+		     (size_t)columns[SORT_DEVICES].width);
+	cli_mechanism(cell[SORT_MECHANISM], sizeof(cell[SORT_MECHANISM]), r->mechanism);
 	snprintf(cell[SORT_TRACKING], 64, "%s", tracking_word(r));
 	cli_size(t->c, cell[SORT_MAPPED], 64, r->mapped_bytes);
 	snprintf(cell[SORT_PAGES], 64, rate ? "%.0f" : "-", r->pages_per_second);
@@ -252,26 +263,30 @@ int top_wait(struct top *t, uint64_t deadline, int also_fd)
 		{ .fd = sampler_event_fd(&t->s), .events = POLLIN },
 		{ .fd = also_fd, .events = POLLIN },
 	};
+	int rc;
 
-	while (!cli_stop) {
-		uint64_t now = cli_now_ns(CLOCK_MONOTONIC);
-		int rc;
-
-		if (now >= deadline)
-			return 0;
-		rc = poll(pfd, 2, (int)((deadline - now + 999999) / 1000000));
-		if (rc < 0 && errno != EINTR)
-			return -errno;
-		if (rc <= 0)
-			continue;
+	while (!cli_stop && cli_now_ns(CLOCK_MONOTONIC) < deadline) {
+		rc = cli_wait(pfd, 2, deadline);
+		if (rc == CLI_WAIT_SIGNAL)
+			return 1;	/* SIGWINCH: the screen resizes now, not at the deadline */
+		if (rc < 0)
+			return rc;
 		if (pfd[1].revents)
 			return 1;
 		if (pfd[0].revents) {
-			rc = sampler_events(&t->s);
-			if (rc < 0 && rc != -ENOBUFS)
-				return rc;
-			return 2;
+			rc = top_apply_events(t);
+			return rc < 0 ? rc : 2;
 		}
 	}
 	return 0;
+}
+
+int top_apply_events(struct top *t)
+{
+	int rc = sampler_events(&t->s);
+
+	if (rc < 0 && rc != -ENOBUFS)
+		return rc;
+	/* rows may have moved (a new row reallocates the table): the view must follow */
+	return top_build_view(t);
 }

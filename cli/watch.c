@@ -59,7 +59,6 @@ static void report(struct cli *c, struct watch *w, double seconds)
 	cli_size(c, rate, sizeof(rate), (uint64_t)(w->got.bytes / seconds));
 	printf("%s  %10llu dirty pages  %8s  %12.0f pages/s  %8s/s\n", when + 11,
 	       (unsigned long long)w->got.pages, size, w->got.pages / seconds, rate);
-	fflush(stdout);
 }
 
 int cmd_watch(struct cli *c, int argc, char **argv)
@@ -87,7 +86,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	cli_catch_signals();
 	rc = iommudirty_observe(c->h, id, NULL, 0, NULL, NULL);
 	if (rc)
-		return cli_fail(c, rc, "cannot observe domain %llu", (unsigned long long)id);
+		return cli_fail_domain(c, rc, id, "cannot observe domain %llu", (unsigned long long)id);
 	last = next = cli_now_ns(CLOCK_MONOTONIC);
 	for (uint64_t n = 0; !cli_stop && (!w.count || n < w.count); n++) {
 		next += w.interval_ms * 1000000u;
@@ -95,9 +94,12 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 		w.got = (struct cli_tally){ 0 };
 		rc = iommudirty_read(c->h, id, &opts, &cbs, &w.got);
 		if (rc)
-			return cli_fail(c, rc, "cannot read domain %llu", (unsigned long long)id);
+			return cli_fail_domain(c, rc, id, "cannot read domain %llu",
+					       (unsigned long long)id);
 		now = cli_now_ns(CLOCK_MONOTONIC);
 		report(c, &w, (double)(now - last) / 1e9);
+		if (!cli_output_ok(c))
+			return EXIT_FAILED;
 		last = now;
 	}
 	return EXIT_OK;

@@ -5,15 +5,26 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
-/* A leading unsigned number (decimal or 0x-hex); *end is what follows it. */
+/*
+ * A leading unsigned number, decimal or 0x-hex (never octal: "010" is ten);
+ * *end is what follows it.
+ */
 static int parse_leading(const char *s, unsigned long long *v, char **end)
 {
+	int base = 10;
+
 	if (!s || !isdigit((unsigned char)*s))
 		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit((unsigned char)s[2]))
+			return -EINVAL;
+		base = 16;
+	}
 	errno = 0;
-	*v = strtoull(s, end, 0);
+	*v = strtoull(s, end, base);
 	return errno == ERANGE ? -ERANGE : 0;
 }
 
@@ -147,25 +158,71 @@ int parse_seconds_ms(const char *s, uint64_t *ms)
 	return 0;
 }
 
+/* A decimal number with an optional fraction: *whole, and *frac / *scale. */
+static int parse_decimal(const char *s, unsigned long long *whole, uint64_t *frac,
+			 uint64_t *scale, char **end)
+{
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*whole = strtoull(s, end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	*frac = 0;
+	*scale = 1;
+	if (**end != '.')
+		return 0;
+	if (!isdigit((unsigned char)(*end)[1]))
+		return -EINVAL;
+	for ((*end)++; isdigit((unsigned char)**end); (*end)++) {
+		if (*scale == 1000000000000ULL)
+			return -EINVAL;	/* more decimals than any unit needs */
+		*frac = *frac * 10 + (uint64_t)(**end - '0');
+		*scale *= 10;
+	}
+	return 0;
+}
+
 int parse_rate(const char *s, uint64_t *bytes_per_second)
 {
-	static const struct { const char *unit; uint64_t bits; } bit_units[] = {
-		{ "bit", 1 }, { "kbit", 1000 }, { "mbit", 1000000 }, { "gbit", 1000000000 },
-		{ "tbit", 1000000000000ULL },
+	/* per unit: how many bits (bit units) or bytes (byte units) it is */
+	static const struct { const char *unit; uint64_t n; bool bits; } units[] = {
+		{ "bit", 1, true }, { "kbit", 1000, true }, { "mbit", 1000000, true },
+		{ "gbit", 1000000000, true }, { "tbit", 1000000000000ULL, true },
+		{ "B/s", 1, false }, { "kB/s", 1000, false }, { "MB/s", 1000000, false },
+		{ "GB/s", 1000000000, false }, { "TB/s", 1000000000000ULL, false },
+		{ "KiB/s", 1ULL << 10, false }, { "MiB/s", 1ULL << 20, false },
+		{ "GiB/s", 1ULL << 30, false }, { "TiB/s", 1ULL << 40, false },
 	};
-	unsigned long long v;
+	unsigned long long whole;
+	uint64_t frac, scale;
 	char *end;
-	int rc = parse_leading(s, &v, &end);
+	int rc = parse_decimal(s, &whole, &frac, &scale, &end);
 
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < sizeof(bit_units) / sizeof(bit_units[0]); i++) {
-		if (strcasecmp(end, bit_units[i].unit))
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		uint64_t n = units[i].n, v;
+
+		/* bit units in any case (10Gbit); byte units as spelled, and kB as KB */
+		if (units[i].bits ? strcasecmp(end, units[i].unit) :
+		    strcmp(end, units[i].unit) && !(n == 1000 && !strcmp(end, "KB/s")))
 			continue;
-		if (v > UINT64_MAX / bit_units[i].bits)
+		if (whole > UINT64_MAX / n)
 			return -ERANGE;
-		*bytes_per_second = v * bit_units[i].bits / 8;
+		v = whole * n;
+		/* the fraction, exactly when the unit allows it; finer than a bit is refused */
+		if (frac) {
+			unsigned __int128 f = (unsigned __int128)frac * n;
+
+			if (f % scale)
+				return -EINVAL;
+			if (v > UINT64_MAX - (uint64_t)(f / scale))
+				return -ERANGE;
+			v += (uint64_t)(f / scale);
+		}
+		*bytes_per_second = units[i].bits ? v / 8 : v;
 		return 0;
 	}
-	return parse_size(s, bytes_per_second);
+	return -EINVAL;
 }

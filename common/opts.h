@@ -13,7 +13,10 @@
  */
 int parse_size(const char *s, uint64_t *out);
 
-/* A plain unsigned decimal or 0x-hex number; same errors as parse_size(). */
+/*
+ * A plain unsigned decimal or 0x-hex number ("010" is ten, never octal);
+ * same errors as parse_size(). Every number these parsers take is so.
+ */
 int parse_u64(const char *s, uint64_t *out);
 
 /*
@@ -29,8 +32,11 @@ int parse_duration(const char *s, uint64_t *seconds);
 int parse_seconds_ms(const char *s, uint64_t *ms);
 
 /*
- * A rate in bytes per second: a size per second ("512M", binary units) or
- * bits per second in decimal units, as links are sold ("10gbit", "100Mbit").
+ * A rate with its unit, in bytes per second: bits per second in decimal
+ * units, as links are sold ("10gbit", "100Mbit", any case), or bytes per
+ * second in decimal or binary units ("1.25GB/s", "100MiB/s", "512KB/s").
+ * A bare number or "10G" is refused (-EINVAL): 10 GiB/s to one reader is
+ * 10 Gbit/s to another. Decimals are allowed where the value stays whole.
  */
 int parse_rate(const char *s, uint64_t *bytes_per_second);
 

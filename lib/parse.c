@@ -165,6 +165,54 @@ iommudirty_domain_observer(const struct iommudirty_domain *d, unsigned int i)
 	return i < d->n_observers ? &obs[i] : NULL;
 }
 
+/* Room for a copy of @s at *p, which moves past it; "" for NULL. */
+static const char *copy_string(char **p, const char *s)
+{
+	size_t n = strlen(s ? s : "") + 1;
+	char *to = *p;
+
+	memcpy(to, s ? s : "", n);
+	*p += n;
+	return to;
+}
+
+IOMMUDIRTY_API struct iommudirty_domain *iommudirty_domain_dup(const struct iommudirty_domain *d)
+{
+	const struct iommudirty_observer *from = d->observers_priv;
+	size_t size = sizeof(*d) + d->n_devs * sizeof(char *) +
+		      d->n_observers * sizeof(*from) +
+		      strlen(d->owner_comm ? d->owner_comm : "") + 1;
+	struct iommudirty_observer *obs;
+	struct iommudirty_domain *copy;
+	const char **devs;
+	char *p;
+
+	for (unsigned int i = 0; i < d->n_devs; i++)
+		size += strlen(d->devs[i]) + 1;
+	for (unsigned int i = 0; i < d->n_observers; i++)
+		size += strlen(from[i].name ? from[i].name : "") + 1 +
+			strlen(from[i].comm ? from[i].comm : "") + 1;
+	copy = malloc(size);
+	if (!copy)
+		return NULL;
+	*copy = *d;
+	/* the arrays first, for their alignment; the strings after them */
+	obs = (struct iommudirty_observer *)(copy + 1);
+	devs = (const char **)(obs + d->n_observers);
+	p = (char *)(devs + d->n_devs);
+	copy->owner_comm = copy_string(&p, d->owner_comm);
+	for (unsigned int i = 0; i < d->n_devs; i++)
+		devs[i] = copy_string(&p, d->devs[i]);
+	for (unsigned int i = 0; i < d->n_observers; i++) {
+		obs[i] = from[i];
+		obs[i].name = from[i].name ? copy_string(&p, from[i].name) : NULL;
+		obs[i].comm = copy_string(&p, from[i].comm);
+	}
+	copy->devs = devs;
+	copy->observers_priv = obs;
+	return copy;
+}
+
 int iommudirty_opts_copy(void *dst, size_t known, const void *src)
 {
 	size_t user;

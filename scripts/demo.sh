@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # make demo: boot our kernel, start an owner workload, and look at it the way
-# an operator would. Until iommu-dirtyctl lands this shows what a host offers
-# today (who holds /dev/iommu, what the owner alone can see) and the trap
-# the tool must avoid; each later issue moves the demo onto the tool.
+# an operator would with iommu-dirtyctl: list, show, caps, a runbook's lease,
+# rate's migration verdict, a top snapshot, the Prometheus metrics, and the
+# trap a naive second reader falls into (tests/vm/demo-guest).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+start=$(date +%s)
+vm=${DEMO_VM_NAME:-demo}	# the guests' run directories: build/vm/$vm-mock, $vm-vtd
+# The guest's console is a terminal whatever ours is: colour only if ours is
+color=()
+[ -t 1 ] || color=(env NO_COLOR=1)
 echo "== guest without an IOMMU: CONFIG_IOMMUFD_TEST mock domains"
-tests/vm/run --name demo-mock -- bash tests/vm/demo-guest mock
+tests/vm/run --name "$vm-mock" -- "${color[@]}" bash tests/vm/demo-guest mock
 echo
 echo "== guest with emulated Intel VT-d: an e1000 passed through with vfio-pci"
-tests/vm/run --name demo-vtd --iommu intel -- bash tests/vm/demo-guest vtd
+tests/vm/run --name "$vm-vtd" --iommu intel -- "${color[@]}" bash tests/vm/demo-guest vtd
+echo
+echo "== demo done in $(( $(date +%s) - start )) s"

@@ -104,6 +104,12 @@ struct iommudirty_domain {
 /* Observer @i of @d, or NULL when @i >= d->n_observers. */
 IOMMUDIRTY_API const struct iommudirty_observer *
 iommudirty_domain_observer(const struct iommudirty_domain *d, unsigned int i);
+/*
+ * A deep copy of @d, for a caller that keeps a domain past its callback:
+ * one allocation, released with free(). NULL when out of memory.
+ */
+IOMMUDIRTY_API struct iommudirty_domain *
+iommudirty_domain_dup(const struct iommudirty_domain *d);
 
 struct iommudirty_dev {
 	const char *name;

@@ -141,8 +141,10 @@ static int observed_before(const struct iommudirty_domain *d, void *arg)
 {
 	struct observed *o = arg;
 
-	for (unsigned int i = 0; i < d->n_observers; i++)
-		if (d->observers[i].since_ns < o->before)
+	const struct iommudirty_observer *obs;
+
+	for (unsigned int i = 0; (obs = iommudirty_domain_observer(d, i)); i++)
+		if (obs->since_ns < o->before)
 			o->found = true;
 	return 0;
 }

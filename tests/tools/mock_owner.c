@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +40,7 @@ static struct config {
 	const char *pages;
 	uint64_t rounds, interval_ms, seed;
 	bool hold, exact, json, plain_alloc, no_enable, verify_clear, steal, destroy;
-	const char *ready, *pages_log, *go, *done, *marked, *harvest_go;
+	const char *ready, *pages_log, *go, *done, *marked, *harvest_go, *comm;
 	bool mark_only;
 	/* --probe: one bad harvest per round, which must be refused */
 	uint64_t probe_len, probe_page_size;
@@ -68,7 +69,7 @@ static void on_signal(int sig)
 
 enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL,
        OPT_PAGES_LOG, OPT_DESTROY, OPT_PROBE, OPT_GO, OPT_DONE, OPT_MARK_ONLY,
-       OPT_MARKED, OPT_HARVEST_GO };
+       OPT_MARKED, OPT_HARVEST_GO, OPT_COMM };
 
 static const struct argp_option options[] = {
 	{ "domains", 'n', "N", 0, "Create N mock domains (default 1)", 0 },
@@ -118,6 +119,9 @@ static const struct argp_option options[] = {
 	{ "go", OPT_GO, "FILE", 0, "Before the first round wait until FILE exists", 4 },
 	{ "done", OPT_DONE, "FILE", 0, "After the last round create FILE", 4 },
 	{ "json", 'j', NULL, 0, "One JSON object per line instead of text", 4 },
+	{ "comm", OPT_COMM, "NAME", 0,
+	  "Rename the process (PR_SET_NAME, any bytes, 15 kept) before creating the "
+	  "domains, as a VMM may: the family records the comm at creation", 4 },
 	{ 0 }
 };
 
@@ -209,6 +213,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--probe takes 'hole' or 'page-size=N', not '%s'", arg);
 		break;
 	case 'j': cfg.json = true; break;
+	case OPT_COMM: cfg.comm = arg; break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	case ARGP_KEY_END: check_config(state); break;
 	default: return ARGP_ERR_UNKNOWN;
@@ -504,6 +509,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (cfg.comm && prctl(PR_SET_NAME, cfg.comm))
+		die("prctl(PR_SET_NAME)", -errno);
 	fd = iommufd_open();
 	if (fd < 0)
 		die("/dev/iommu", fd);

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the CLI's JSON writer and size formatting; ASan/UBSan. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../cli/cli.h"
 #include "../../cli/model.h"
+#include "../../cli/pageset.h"
 #include "../../cli/top.h"
 #include "tap.h"
 
@@ -66,6 +69,80 @@ static void test_json(void)
 	free(s);
 }
 
+static void hostile(struct json *j)
+{
+	/* ESC, a byte that is not UTF-8, C1 CSI, DEL, an overlong '/', a surrogate, then é */
+	json_str(j, NULL, "\x1b[2J\xff\xc2\x9b\x7f\xc0\xaf\xed\xa0\x80\xc3\xa9");
+	json_end(j);
+}
+
+static bool valid_utf8(const char *s)
+{
+	uint32_t cp;
+
+	for (size_t n; *s; s += n)
+		if (!(n = utf8_decode((const unsigned char *)s, &cp)))
+			return false;
+	return true;
+}
+
+static void test_safe_text(void)
+{
+	char buf[64], small[8], *s;
+
+	s = capture(false, hostile);
+	TAP_OK(!strcmp(s, "\"\\u001b[2J\\ufffd\\u009b\\u007f\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\xc3\xa9\"\n"),
+	       "JSON escapes control characters and replaces bytes that are not UTF-8: %s", s);
+	TAP_OK(valid_utf8(s) && !strchr(s, 0x1b), "the JSON is valid UTF-8 without ESC");
+	free(s);
+	text_escape(buf, sizeof(buf), "\x1b]0;pwned\x07\xff\xc2\x9b\\\xc3\xa9 ok");
+	TAP_OK(!strcmp(buf, "\\x1b]0;pwned\\x07\\xff\\xc2\\x9b\\\\\xc3\xa9 ok"),
+	       "text shows control bytes and bad UTF-8 as \\xHH, keeps UTF-8: %s", buf);
+	TAP_OK(valid_utf8(buf) && !strchr(buf, 0x1b) && !strchr(buf, 0x07), "the text is safe");
+	text_escape(small, sizeof(small), "ab\x1b\x1b");
+	TAP_OK(!strcmp(small, "ab\\x1b"), "a short buffer cuts between escapes: %s", small);
+	text_escape(small, sizeof(small), "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	TAP_OK(!strcmp(small, "\xc3\xa9\xc3\xa9\xc3\xa9"), "and never inside a character");
+	TAP_OK(text_width("\033[32mon\033[0m") == 2 && text_width("\xc3\xa9t\xc3\xa9") == 3,
+	       "widths count characters, not colour codes or bytes");
+	text_pad(buf, sizeof(buf), "\033[32mon\033[0m", -4, false);
+	TAP_OK(!strcmp(buf, "\033[32mon\033[0m  "), "a coloured cell pads to its visible width");
+	text_pad(buf, sizeof(buf), "\xc3\xa9\xc3\xa9", 4, false);
+	TAP_OK(!strcmp(buf, "  \xc3\xa9\xc3\xa9"), "right-aligned by characters");
+	text_pad(buf, sizeof(buf), "\xc3\xa9\xc3\xa9\xc3\xa9", 2, true);
+	TAP_OK(!strcmp(buf, "\xc3\xa9\xc3\xa9"), "cut on a character's boundary");
+}
+
+static void test_pageset(void)
+{
+	struct pageset s = { 0 };
+	uint64_t span = 0;
+	int rc = 0;
+
+	/* one 4K page per 2 MiB over 64 GiB: strided, the hash set's worst case */
+	for (uint64_t p = 0; p < (64ULL << 30) / 4096; p += 512)
+		rc |= pageset_add_run(&s, p + 7, 1);
+	span = (64ULL << 30) / 4096;
+	TAP_OK(!rc && s.count == span / 512, "strided pages counted once each (%llu)",
+	       (unsigned long long)s.count);
+	TAP_OK(s.n * (PAGESET_CHUNK_BITS / 8) <= span / 8,
+	       "at most one bit per page of the range: %zu bytes of bits for %llu pages",
+	       s.n * (size_t)(PAGESET_CHUNK_BITS / 8), (unsigned long long)span);
+	/* the same pages again, and runs across chunk and word boundaries */
+	for (uint64_t p = 0; p < span; p += 512)
+		rc |= pageset_add_run(&s, p + 7, 1);
+	TAP_OK(!rc && s.count == span / 512, "seen again: the working set does not grow");
+	rc = pageset_add_run(&s, PAGESET_CHUNK_BITS - 3, 70) ?: pageset_add_run(&s, 0, 1);
+	TAP_OK(!rc && s.count == span / 512 + 70,
+	       "a run across words and chunks adds its new pages only (%llu)",
+	       (unsigned long long)s.count);
+	pageset_free(&s);
+	rc = pageset_add_run(&s, 1ULL << 40, 1ULL << 20);
+	TAP_OK(!rc && s.count == 1ULL << 20 && s.n == (1ULL << 20) / PAGESET_CHUNK_BITS,
+	       "a million-page run far up the address space: %zu chunks", s.n);
+	pageset_free(&s);
+}
+
 static void test_size(void)
 {
 	struct cli human = { .bytes = false }, exact = { .bytes = true };
@@ -92,8 +169,10 @@ static void test_exit_status(void)
 	       "EPERM and EACCES are permission denied (4)");
 	TAP_OK(cli_exit_for(-ENOENT) == EXIT_NO_ENTRY && cli_exit_for(-ENODEV) == EXIT_NO_ENTRY,
 	       "ENOENT and ENODEV are no such domain or device (5)");
-	TAP_OK(cli_exit_for(-EINVAL) == EXIT_USAGE && cli_exit_for(-ERANGE) == EXIT_USAGE,
-	       "EINVAL and ERANGE are bad input (2)");
+	TAP_OK(cli_exit_for(-EINVAL) == EXIT_FAILED && cli_exit_for(-ERANGE) == EXIT_FAILED,
+	       "a kernel refusal with EINVAL or ERANGE is a failed operation (1), not usage (2)");
+	TAP_OK(cli_exit_for(-EPROTO) == EXIT_FAILED && cli_exit_for(-EBADMSG) == EXIT_FAILED,
+	       "a malformed reply is a failed operation (1)");
 	TAP_OK(cli_exit_for(-EOPNOTSUPP) == EXIT_FAILED && cli_exit_for(-ENOSPC) == EXIT_FAILED &&
 	       cli_exit_for(-EIO) == EXIT_FAILED, "anything else is a failed operation (1)");
 }
@@ -125,6 +204,8 @@ static void test_precopy(void)
 	TAP_OK(r.converges && r.passes == 1, "unless all memory fits in the downtime");
 }
 
+static bool valid_utf8(const char *s);
+
 static struct sample_row top_row(uint64_t id, uint32_t pid, const char *comm, double bytes)
 {
 	struct sample_row r = {
@@ -148,8 +229,50 @@ static const char *view_ids(struct top *t, char *buf, size_t len)
 	top_build_view(t);
 	for (unsigned int i = 0; i < t->n_view && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%llu", i ? "," : "",
-					 (unsigned long long)t->view[i]->id);
+					 (unsigned long long)top_view_row(t, i)->id);
 	return buf;
+}
+
+/*
+ * A wake-up that applies notifications adding rows past the table's
+ * growth threshold, then handles a key that reads the view: the table
+ * moved, and the view must still lead to the rows (ASan sees a stale one).
+ */
+static void test_top_view_growth(void)
+{
+	const char *devs[] = { "0000:00:05.0" };
+	struct iommudirty_domain d = { .owner_comm = "qemu", .devs = devs, .n_devs = 1,
+				       .mapped_bytes = 1 << 20, .pgsize_bitmap = 4096 };
+	struct cli c = { 0 };
+	struct top t = { .c = &c, .delay_ms = 1000, .sort = SORT_ID };
+	uint64_t sum = 0;
+	bool all = true;
+
+	sampler_init(&t.s, NULL, NULL);
+	for (d.id = 1; d.id <= 10; d.id++)
+		sampler_apply(&t.s, IOMMUDIRTY_EVENT_DOMAIN_ADD, &d);
+	top_build_view(&t);
+	/* the same wake-up: 200 more domains, the table reallocates (64, 128, 256) */
+	for (d.id = 11; d.id <= 210; d.id++)
+		sampler_apply(&t.s, IOMMUDIRTY_EVENT_DOMAIN_ADD, &d);
+	/* a key before the view is rebuilt: every row of the old view is still found */
+	for (unsigned int i = 0; i < t.n_view; i++) {
+		const struct sample_row *r = top_view_row(&t, i);
+
+		all &= r && r->id == i + 1 && !strcmp(r->dom->devs[0], "0000:00:05.0");
+		sum += r ? r->id : 0;
+	}
+	TAP_OK(all && t.n_view == 10 && sum == 55 && t.s.cap >= 210,
+	       "the view survives rows added past the table's growth (cap %u)", t.s.cap);
+	top_build_view(&t);
+	TAP_OK(t.n_view == 210 && top_view_row(&t, 209)->id == 210 && !top_view_row(&t, 210),
+	       "and shows them once rebuilt");
+	d.id = 5;
+	sampler_apply(&t.s, IOMMUDIRTY_EVENT_DOMAIN_DEL, &d);
+	TAP_OK(sampler_find(&t.s, 5)->gone && !strcmp(sampler_find(&t.s, 5)->dom->owner_comm, "qemu"),
+	       "a deleted domain keeps its last state, copied");
+	sampler_free(&t.s);
+	free(t.view);
 }
 
 static void test_top(void)
@@ -213,6 +336,13 @@ static void test_top(void)
 	       "devices cut with +N, gone, no rate: %s", line);
 	TAP_OK(strlen(head) == strlen(line), "a row without rates keeps the columns");
 
+	snprintf(rows[3].owner_comm, sizeof(rows[3].owner_comm), "\x1b[2J\xe2\x82\xac\xff");
+	snprintf(rows[3].devs[0], sizeof(rows[3].devs[0]), "\x1b]0;x\x07");
+	top_format_row(&t, &rows[3], line, sizeof(line));
+	TAP_OK(!strchr(line, 0x1b) && !strchr(line, 0x07) && valid_utf8(line) &&
+	       strstr(line, " \\x1b[2J\xe2\x82\xac\\xff ") && text_width(line) == strlen(head),
+	       "a comm and a device with escapes show escaped, the columns kept:\n# %s", line);
+
 	{
 		struct sample_totals tot;
 
@@ -223,12 +353,35 @@ static void test_top(void)
 	}
 }
 
+/*
+ * A SIGTERM that comes after a command checked cli_stop and before it
+ * sleeps must end the sleep at once, not an interval later: it stays
+ * pending until the wait, which takes it. Last: it leaves signals blocked.
+ */
+static void test_signal_before_sleep(void)
+{
+	uint64_t start, took;
+
+	cli_catch_signals();
+	raise(SIGTERM);
+	TAP_OK(!cli_stop, "a SIGTERM outside the wait is held for it");
+	start = cli_now_ns(CLOCK_MONOTONIC);
+	cli_sleep_until(start + 5000000000ull);
+	took = cli_now_ns(CLOCK_MONOTONIC) - start;
+	TAP_OK(cli_stop && took < 1000000000ull,
+	       "and the 5 s sleep after it ends at once (%llu ms)", (unsigned long long)(took / 1000000));
+}
+
 int main(void)
 {
 	test_top();
+	test_top_view_growth();
 	test_precopy();
 	test_json();
+	test_safe_text();
+	test_pageset();
 	test_exit_status();
 	test_size();
+	test_signal_before_sleep();
 	return tap_done();
 }

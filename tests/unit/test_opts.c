@@ -51,6 +51,12 @@ static void test_parse_u64(void)
 	TAP_OK(parse_u64("18446744073709551616", &v) == -ERANGE, "parse_u64 overflow");
 	TAP_OK(parse_u64("12K", &v) == -EINVAL, "parse_u64 takes no suffix");
 	TAP_OK(!parse_u64("0x10", &v) && v == 16, "parse_u64 hex");
+	TAP_OK(!parse_u64("010", &v) && v == 10, "parse_u64 010 is ten, not octal 8 (%llu)",
+	       (unsigned long long)v);
+	TAP_OK(parse_u64("08", &v) == 0 && v == 8, "parse_u64 08 is eight");
+	TAP_OK(parse_u64("0x", &v) == -EINVAL && parse_u64("0xg", &v) == -EINVAL,
+	       "parse_u64 0x needs hex digits");
+	TAP_OK(!parse_size("010K", &v) && v == 10 << 10, "parse_size 010K is ten KiB");
 }
 
 static void test_parse_duration(void)
@@ -90,8 +96,21 @@ static void test_parse_rate(void)
 	TAP_OK(!parse_rate("10gbit", &v) && v == 1250000000, "parse_rate 10gbit");
 	TAP_OK(!parse_rate("100Mbit", &v) && v == 12500000, "parse_rate 100Mbit");
 	TAP_OK(!parse_rate("8bit", &v) && v == 1, "parse_rate 8bit");
-	TAP_OK(!parse_rate("512M", &v) && v == 512ULL << 20, "parse_rate 512M is bytes/s");
+	TAP_OK(!parse_rate("10Gbit", &v) && v == 1250000000, "parse_rate bit units in any case");
+	TAP_OK(!parse_rate("2.5gbit", &v) && v == 312500000, "parse_rate 2.5gbit");
+	TAP_OK(!parse_rate("1.25GB/s", &v) && v == 1250000000, "parse_rate 1.25GB/s is decimal");
+	TAP_OK(!parse_rate("100MiB/s", &v) && v == 100ULL << 20, "parse_rate 100MiB/s is binary");
+	TAP_OK(!parse_rate("512KB/s", &v) && v == 512000 && !parse_rate("512kB/s", &v) &&
+	       v == 512000, "parse_rate KB/s and kB/s");
+	TAP_OK(!parse_rate("300B/s", &v) && v == 300, "parse_rate B/s");
+	TAP_OK(parse_rate("10G", &v) == -EINVAL, "parse_rate 10G is ambiguous: refused");
+	TAP_OK(parse_rate("512M", &v) == -EINVAL, "parse_rate 512M is ambiguous: refused");
+	TAP_OK(parse_rate("100", &v) == -EINVAL, "parse_rate needs a unit");
 	TAP_OK(parse_rate("10gbps", &v) == -EINVAL, "parse_rate 10gbps is malformed");
+	TAP_OK(parse_rate("1.5bit", &v) == -EINVAL, "parse_rate: no fraction of a bit");
+	TAP_OK(parse_rate("1.gbit", &v) == -EINVAL && parse_rate(".5gbit", &v) == -EINVAL,
+	       "parse_rate: digits on both sides of the point");
+	TAP_OK(parse_rate("0x10gbit", &v) == -EINVAL, "parse_rate is decimal only");
 	TAP_OK(parse_rate("99999999999999999tbit", &v) == -ERANGE, "parse_rate overflow");
 }
 

@@ -60,6 +60,20 @@ complete_words() {
 	assert_output "$(printf 'mechanism\nmapped')"
 	run complete_words iommu-dirtyctl top --observe a
 	assert_output all
+	# --color takes its value attached: it completes as one word
+	run complete_words iommu-dirtyctl --col
+	assert_output -- "--color="
+	run complete_words iommu-dirtyctl --color=al
+	assert_output always
+	run complete_words iommu-dirtyctl list --color=n
+	assert_output never
+	# as bash splits it at '=' (COMP_WORDBREAKS), and the command after it
+	run complete_words iommu-dirtyctl --color = a
+	assert_output "$(printf 'auto\nalways')"
+	run complete_words iommu-dirtyctl --color = always li
+	assert_output list
+	run complete_words iommu-dirtyctl rate 3 --cpu-dirty-rate 3
+	assert_output 300MiB/s
 }
 
 @test "every subcommand has its man page section and its completion" {
@@ -71,4 +85,53 @@ complete_words() {
 		run complete_words iommu-dirtyctl "$cmd"
 		assert_output "$cmd"
 	done
+}
+
+# The long options a command's --help lists (its own, not the global ones).
+help_options() {
+	iommu-dirtyctl "$1" --help | sed -n '/Global options:/q;p' | grep -o -- '--[a-z][a-z-]*' | sort -u
+}
+
+@test "every option of every command's help is in the man page and its completion" {
+	local cmd opt commands
+	commands=$(iommu-dirtyctl help | awk '/^Commands/ { on = 1; next } on && !NF { exit } on { print $1 }')
+	for cmd in $commands; do
+		for opt in $(help_options "$cmd"); do
+			grep -qF -- "${opt//-/\\-}" "$TOP/man/iommu-dirtyctl.8" ||
+				{ echo "man page lacks $cmd $opt"; return 1; }
+			run complete_words iommu-dirtyctl "$cmd" "${opt:0:4}"
+			assert_line -- "$opt"
+		done
+	done
+	# disable ends a lease: it takes no lifetime, and refuses one
+	run -0 iommu-dirtyctl disable --help
+	refute_output --partial -- "--lease"
+	run -2 iommu-dirtyctl disable 1 --lease 1h
+}
+
+@test "--help lists every command and names no bug-report address" {
+	local cmd
+	run -0 iommu-dirtyctl --help
+	refute_output --partial "Report bugs"
+	refute_output --regexp "https?://"
+	for cmd in $(iommu-dirtyctl help | awk '/^Commands/ { on = 1; next } on && !NF { exit } on { print $1 }'); do
+		assert_output --partial "$cmd"
+	done
+	assert_output --regexp "Commands: .*top"
+}
+
+@test "the man page lists every Prometheus metric with its type" {
+	local name type n=0
+	while read -r name type; do
+		grep -qx ".BR $name \" ($type)\"" "$TOP/man/iommu-dirtyctl.8" ||
+			{ echo "man page lacks $name ($type)"; return 1; }
+		n=$((n + 1))
+	done < <(sed -n 's/^[[:space:]]*{ "\(iommu_dirty_[a-z_]*\)", "\([a-z]*\)".*/\1 \2/p' "$TOP/cli/stats.c")
+	[ "$n" -ge 9 ]
+	# and the labels every sample carries
+	sed -n '/^\.BR stats/,/^\.RE/p' "$TOP/man/iommu-dirtyctl.8" | grep -q '^\.B mechanism$'
+}
+
+@test "PRIVILEGES covers every command that needs CAP_SYS_ADMIN, top --observe too" {
+	sed -n '/^\.SH PRIVILEGES/,/^\.SH/p' "$TOP/man/iommu-dirtyctl.8" | tr -d '\n' | grep -q 'top \\-\\-observe'
 }

@@ -65,7 +65,17 @@ wait_observers() {
 	run -5 iommu-dirtyctl show dev nosuchdev
 	assert_output "iommu-dirtyctl show: no domain matches dev nosuchdev"
 	run -5 iommu-dirtyctl show 999999
-	assert_output "iommu-dirtyctl show: domain 999999: No such file or directory: no such domain"
+	assert_output "iommu-dirtyctl show: no such domain 999999"
+	run -5 iommu-dirtyctl caps 999999
+	assert_output "iommu-dirtyctl caps: no such domain 999999"
+	run -5 iommu-dirtyctl enable 999999
+	assert_output "iommu-dirtyctl enable: no such domain 999999"
+	# decimal or 0x-hex, never octal: 0ID is domain ID
+	run -0 iommu-dirtyctl -j show "0$(jq '.[0]' <<<"$ids")"
+	assert_equal "$(json_get "$output" .id)" "$(jq '.[0]' <<<"$ids")"
+	run -0 iommu-dirtyctl -j show "$(printf '0x%x' "$(jq '.[0]' <<<"$ids")")"
+	assert_equal "$(json_get "$output" .id)" "$(jq '.[0]' <<<"$ids")"
+	run -2 iommu-dirtyctl show 0x
 	run -2 iommu-dirtyctl show pid x
 	run -2 iommu-dirtyctl show frob
 	assert_output --partial "'frob' is not a domain (ID | pid PID | dev NAME)"
@@ -105,10 +115,11 @@ wait_observers() {
 	validate-json caps <<<"$output"
 	run -0 iommu-dirtyctl -j caps pid "$OWNER_PID"
 	validate-json caps <<<"$output"
-	assert_equal "$(json_get "$output" '.devices[0].name')" "$dev"
+	assert_equal "$(json_get "$output" '[length, .[0].name] | @csv')" "1,\"$dev\""
 	run -0 iommu-dirtyctl -j caps
 	validate-json caps <<<"$output"
 	run -5 iommu-dirtyctl caps nosuchdev
+	assert_output "iommu-dirtyctl caps: no such device nosuchdev"
 }
 
 @test "a runbook enables a lease, dumps what the owner dirtied, and disables it; the owner loses nothing" {
@@ -145,7 +156,7 @@ print([16777216 + i * int(sys.argv[2]) for i in range(len(b) * 8) if b[i // 8] >
 	validate-json disable <<<"$output"
 	assert_equal "$(json_get "$output" '.observer | length')" 0
 	run -5 iommu-dirtyctl dump "$id" --name migrate
-	assert_output --partial "no lease of that name on the domain"
+	assert_output "iommu-dirtyctl dump: no lease 'migrate' on domain $id (start one with \`iommu-dirtyctl enable\`)"
 	stop_owner
 }
 
@@ -173,9 +184,12 @@ print([16777216 + i * int(sys.argv[2]) for i in range(len(b) * 8) if b[i // 8] >
 	run -2 iommu-dirtyctl enable "$id" --name 0123456789012345678901234567890123
 	run -2 iommu-dirtyctl watch "$id" --interval 0
 	run -2 iommu-dirtyctl list extra
+	run -2 iommu-dirtyctl disable "$id" --lease 1h
+	assert_output --partial "unrecognized option '--lease'"
 	# The kernel saw none of it: no observer ever started
 	assert_equal "$(iommu-dirtyctl -j show "$id" | jq .observer_reads)" 0
 	run -5 iommu-dirtyctl disable "$id" --name never-started
+	assert_output "iommu-dirtyctl disable: no lease 'never-started' on domain $id (start one with \`iommu-dirtyctl enable\`)"
 }
 
 @test "a domain allocated without dirty tracking cannot be observed" {
@@ -216,6 +230,16 @@ print([16777216 + i * int(sys.argv[2]) for i in range(len(b) * 8) if b[i // 8] >
 	validate-json monitor --lines <"$out"
 	assert_equal "$(jq -s -c 'map(.event)' "$out")" '["domain-change","domain-change","domain-change"]'
 	assert_equal "$(jq -s -c 'map([.domain.id, .domain.consumers])' "$out")" "[[$id,1],[$id,0],[$id,1]]"
+	# each carries when it was printed, in order
+	assert_equal "$(jq -s --argjson now "$(date +%s)" \
+		'map(.time) | (. == sort) and all(. > ($now - 600) * 1e9 and . < ($now + 600) * 1e9)' "$out")" true
+	iommu-dirtyctl monitor --count 1 >"$out" &
+	m=$!
+	wait_monitor_listener
+	iommu-dirtyctl disable "$id" --name b >/dev/null
+	wait "$m"
+	run cat "$out"
+	assert_output --regexp "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} domain-change +domain $id owner $OWNER_PID/mock-owner "
 }
 
 @test "without CAP_NET_ADMIN or CAP_SYS_ADMIN the CLI says which is missing, exit 4" {
@@ -269,18 +293,22 @@ print([16777216 + i * int(sys.argv[2]) for i in range(len(b) * 8) if b[i // 8] >
 	local id
 	id=$(dom)
 	# Nothing dirties by DMA here: the CPU's rate decides
-	run -0 iommu-dirtyctl rate "$id" -i 1 -c 1 --bandwidth 1gbit --cpu-dirty-rate 10M
+	run -0 iommu-dirtyctl rate "$id" -i 1 -c 1 --bandwidth 1gbit --cpu-dirty-rate 10MiB/s
 	assert_line --partial "converges after"
 	assert_line --partial "the IOMMU sees DMA writes only, per domain"
 	# 4 MiB at 1 Gbit/s is 34 ms: more than a 10 ms downtime, and all of it stays dirty
-	run -3 iommu-dirtyctl rate "$id" -i 1 -c 1 --bandwidth 1gbit --cpu-dirty-rate 1G --downtime 10
+	run -3 iommu-dirtyctl rate "$id" -i 1 -c 1 --bandwidth 1gbit --cpu-dirty-rate 1GiB/s --downtime 10
 	assert_line --partial "does not converge"
-	run -3 iommu-dirtyctl -j rate "$id" -i 1 -c 1 --bandwidth 100mbit --cpu-dirty-rate 20M --downtime 10
+	run -3 iommu-dirtyctl -j rate "$id" -i 1 -c 1 --bandwidth 12.5MB/s --cpu-dirty-rate 20MiB/s --downtime 10
 	validate-json rate <<<"$output"
 	assert_equal "$(json_get "$output" .estimate.converges)" false
 	run -0 iommu-dirtyctl rate "$id" -i 1 -c 1 --predict
 	assert_line --regexp "^ +1 Gbit/s +[0-9.]+s +[0-9.]+s +[0-9.]+s$"
 	run -2 iommu-dirtyctl rate "$id" --bandwidth 10gbps
+	# 10G: GiB/s or Gbit/s? The unit must be spelled out
+	run -2 iommu-dirtyctl rate "$id" --bandwidth 10G
+	assert_output --partial "--bandwidth takes a rate with its unit, bits per second (10gbit, 100mbit) or bytes per second (1.25GB/s, 300MiB/s), not '10G'"
+	run -2 iommu-dirtyctl rate "$id" --cpu-dirty-rate 300M
 	run -2 iommu-dirtyctl rate "$id" --count 0
 }
 
@@ -306,7 +334,112 @@ print(types["iommu_dirty_domain_harvests"], types["iommu_dirty_domain_mapped_byt
 	run -0 iommu-dirtyctl stats -o "$file"
 	assert_output ""
 	assert_equal "$(python3 -c "$check" "$id" "$OWNER_PID" <"$file")" "counter gauge 2 4194304 1"
-	assert_equal "$(ls "$BATS_TEST_TMPDIR" | grep -c 'iommu.prom.tmp')" 0
+	assert_equal "$(ls -A "$BATS_TEST_TMPDIR" | grep -c 'iommu.prom.')" 0
+	# mkstemp's file, readable by a collector as a plain create would make it
+	assert_equal "$(umask 022; iommu-dirtyctl stats -o "$file"; stat -c %a "$file")" 644
 	run -2 iommu-dirtyctl -j stats
 	run -1 iommu-dirtyctl stats -o /nonexistent/dir/x.prom
+}
+
+# no_raw_control: $output holds no control byte but newlines and is valid UTF-8.
+no_raw_control() {
+	python3 -c 'import sys
+b = sys.stdin.buffer.read()
+b.decode("utf-8")
+bad = sorted({c for c in b if (c < 0x20 and c != 10) or c == 0x7f})
+sys.exit("control bytes %s in the output" % bad if bad else 0)' <<<"$output"
+}
+
+@test "a comm with terminal escapes and bytes that are not UTF-8 is shown escaped, JSON stays UTF-8" {
+	# 14 bytes: SGR red, an OSC title ended by BEL, two bytes that are not UTF-8
+	local comm=$'\e[31m\e]0;x\a\xff\xfeq' shown='\x1b[31m\x1b]0;x\x07\xff\xfeq'
+	start_owner --size 1M --no-enable --hold --comm "$comm"
+	local id
+	id=$(iommu-dirtyctl -j list | jq --argjson p "$OWNER_PID" '.[] | select(.owner_pid == $p) | .id')
+	[ -n "$id" ]
+	run -0 iommu-dirtyctl list
+	no_raw_control
+	assert_line --partial "$OWNER_PID/$shown "
+	run -0 iommu-dirtyctl show "$id"
+	no_raw_control
+	assert_line --regexp "^  owner +pid $OWNER_PID \(\\\\x1b\[31m\\\\x1b\]0;x\\\\x07\\\\xff\\\\xfeq\), hwpt"
+	run -0 iommu-dirtyctl -j list
+	no_raw_control
+	validate-json list <<<"$output"
+	assert_equal "$(jq -r --argjson id "$id" '.[] | select(.id == $id) | .owner_comm == "\u001b[31m\u001b]0;x\u0007\ufffd\ufffdq"' <<<"$output")" true
+	run -0 iommu-dirtyctl -j show "$id"
+	no_raw_control
+	validate-json show <<<"$output"
+	run -0 iommu-dirtyctl top -b -n 1 -d 0.2
+	no_raw_control
+	assert_line --regexp "^ +$id +$OWNER_PID \\\\x1b\[31m\\\\x1b\]0"
+	run -0 iommu-dirtyctl -j top -b -n 1 -d 0.2
+	no_raw_control
+	validate-json top --lines <<<"$output"
+	run -0 iommu-dirtyctl stats
+	no_raw_control
+	assert_equal "$(python3 -c 'import sys
+from prometheus_client.parser import text_string_to_metric_families as parse
+print({s.labels["comm"] for f in parse(sys.stdin.read()) for s in f.samples if s.labels["domain"] == sys.argv[1]}.pop())' "$id" <<<"$output")" "$shown"
+	run -0 iommu-dirtyctl devices
+	no_raw_control
+	# an observer's comm is the reader's: run iommu-dirtyctl under a hostile name
+	local evil=$BATS_TEST_TMPDIR/$'\e[7mrdr\x9b'
+	ln -s "$(command -v iommu-dirtyctl)" "$evil"
+	"$evil" enable "$id" --name $'\e[5ml' >/dev/null
+	run -0 iommu-dirtyctl show "$id"
+	no_raw_control
+	assert_line --regexp '^    \\x1b\[5ml +pid [0-9]+ \(\\x1b\[7mrdr\\x9b\) since '
+	run -0 iommu-dirtyctl -j show "$id"
+	assert_equal "$(json_get "$output" '.observer[0] | [.name, .comm] == ["\u001b[5ml", "\u001b[7mrdr\ufffd"]')" true
+	run -0 iommu-dirtyctl -j caps "$id"
+	no_raw_control
+}
+
+@test "colour only on a terminal that shows it, and columns line up with it" {
+	start_owner --size 1M --no-enable --hold
+	# what the columns hold, colour or not
+	assert_equal "$(iommu-dirtyctl --color=always list | sed 's/\x1b\[[0-9;]*m//g')" \
+		"$(iommu-dirtyctl --color=never list)"
+	iommu-dirtyctl --color=always list | grep -q $'\e\\['
+	# auto: a terminal (script(1) gives one), not TERM=dumb, not NO_COLOR
+	run -0 env TERM=xterm script -qec "iommu-dirtyctl list" /dev/null
+	assert_output --partial $'\e['
+	run -0 env TERM=dumb script -qec "iommu-dirtyctl list" /dev/null
+	refute_output --partial $'\e['
+	run -0 env TERM=xterm NO_COLOR=1 script -qec "iommu-dirtyctl list" /dev/null
+	refute_output --partial $'\e['
+	run -0 env TERM=xterm NO_COLOR=1 script -qec "iommu-dirtyctl --color=always list" /dev/null
+	assert_output --partial $'\e['
+	run -0 env TERM=xterm iommu-dirtyctl list
+	refute_output --partial $'\e['
+}
+
+@test "output that cannot be written fails the command" {
+	start_owner --size 1M --no-enable --hold
+	run -1 bash -c 'iommu-dirtyctl -j list >/dev/full'
+	assert_output "iommu-dirtyctl list: cannot write the output: No space left on device"
+	run -1 bash -c 'iommu-dirtyctl stats >/dev/full'
+	assert_output --partial "cannot write the output"
+	run -1 bash -c 'iommu-dirtyctl -j top -b -n 3 -d 0.1 >/dev/full'
+	assert_output --partial "cannot write the output"
+}
+
+@test "monitor says in its stream when notifications were lost to an overrun" {
+	local out=$BATS_TEST_TMPDIR/mon m
+	iommu-dirtyctl -j monitor >"$out" &
+	m=$!
+	wait_monitor_listener
+	# a stopped reader, and a flood of domain-add and domain-del notifications
+	kill -STOP "$m"
+	start_owner --domains 1500 --size 64K --no-enable --hold
+	stop_owner
+	OWNER_PID=
+	kill -CONT "$m"
+	for _ in $(seq 300); do grep -q '"event":"lost"' "$out" && break; sleep 0.1; done
+	kill -TERM "$m"
+	wait "$m"
+	validate-json monitor --lines <"$out"
+	assert_equal "$(jq -s 'map(select(.event == "lost")) | length > 0' "$out")" true
+	assert_equal "$(jq -s 'map(select(.event == "lost")) | .[0].time > 0' "$out")" true
 }

@@ -102,6 +102,19 @@ wait_exit() {
 	assert_equal "$(cat "$STATUS")" "$1"
 }
 
+# The widest line on the screen.
+screen_width() {
+	screen | awk '{ if (length > m) m = length } END { print m + 0 }'
+}
+
+# screen_of_owner DELAY: an owner with one domain (ID), and top's screen showing it.
+screen_of_owner() {
+	start_owner --size 1M --no-enable --hold
+	ID=$(dom "$OWNER_PID")
+	start_screen iommu-dirtyctl top -d "$1"
+	wait_screen "^ +$ID +$OWNER_PID "
+}
+
 # The domain rows on the screen, as "ID PID" in screen order.
 screen_ids() {
 	screen | awk 'seen && NF { print $1, $2 } /^ +ID +PID/ { seen = 1 }'
@@ -145,7 +158,7 @@ screen_ids() {
 	assert_equal "$(rows_of "$out" "$id" | jq -r -s 'map(.source) | unique | join(",")')" observer
 	assert_equal "$(rows_of "$out" "$id" | jq -s 'map(.interval_dirty_pages) | add')" \
 		"$(logged_iovas | jq length)"
-	assert_equal "$(rows_of "$out" "$id" | jq -s -c 'map(.observers) | unique')" '[1]'
+	assert_equal "$(rows_of "$out" "$id" | jq -s -c 'map(.observer | length) | unique')" '[1]'
 	# top's observer was bound to its socket: gone with it
 	assert_equal "$(iommu-dirtyctl -j show "$id" | jq '.observer | length')" 0
 }
@@ -261,7 +274,7 @@ screen_ids() {
 	wait_screen --not "iommu-dirtyctl top: keys"
 	tmux -L "$TMUX_SOCKET" resize-window -t top -x 60 -y 8
 	wait_screen "^ +ID +PID COMMAND"
-	[ "$(screen | awk '{ if (length > m) m = length } END { print m }')" -le 60 ]
+	[ "$(screen_width)" -le 60 ]
 	tmux -L "$TMUX_SOCKET" resize-window -t top -x 150 -y 30
 	wait_screen "SRC *$"
 	keys q
@@ -270,19 +283,29 @@ screen_ids() {
 }
 
 @test "SIGTERM and SIGINT leave the screen restored and exit 0" {
-	start_owner --size 1M --no-enable --hold
-	local id
-	id=$(dom "$OWNER_PID")
-	start_screen iommu-dirtyctl top -d 1
-	wait_screen "^ +$id +$OWNER_PID "
+	screen_of_owner 1
 	assert_equal "$(pane '#{alternate_on}')" 1
 	kill -TERM "$(screen_pid)"
 	wait_exit 0
 	assert_equal "$(pane '#{alternate_on}')" 0
 	tmux -L "$TMUX_SOCKET" kill-server
 	start_screen iommu-dirtyctl top -d 1
-	wait_screen "^ +$id +$OWNER_PID "
+	wait_screen "^ +$ID +$OWNER_PID "
 	keys C-c
 	wait_exit 0
 	assert_equal "$(pane '#{alternate_on}')" 0
+}
+
+@test "a resize redraws the screen at once, not at the next refresh" {
+	screen_of_owner 60
+	# SIGWINCH must wake top's wait: the refresh is a minute away
+	tmux -L "$TMUX_SOCKET" resize-window -t top -x 50 -y 8
+	for _ in $(seq 100); do
+		[ "$(screen_width)" -le 50 ] && screen | grep -q "^ +ID +PID" && break
+		sleep 0.1
+	done
+	[ "$(screen_width)" -le 50 ]
+	# and SIGTERM ends it as promptly
+	kill -TERM "$(screen_pid)"
+	wait_exit 0
 }

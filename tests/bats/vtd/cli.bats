@@ -31,7 +31,10 @@ teardown() {
 	assert_line --regexp "^  VT-d ecap.SLADS 0 \(second-stage accessed/dirty bits\), ecap.SMTS 1 \(scalable mode\); cap 0x[0-9a-f]+ ecap 0x[0-9a-f]+$"
 	run -0 iommu-dirtyctl -j caps dev 0000:00:05.0
 	validate-json caps <<<"$output"
-	assert_equal "$(json_get "$output" '.domain.mechanism')" none
+	# always an array: for a domain, its devices
+	assert_equal "$(json_get "$output" '[length, .[0].name, .[0].mechanism] | @csv')" '1,"0000:00:05.0","none"'
+	run -0 iommu-dirtyctl caps dev 0000:00:05.0
+	assert_line --regexp "^domain [0-9]+: none, not allocated for dirty tracking"
 }
 
 @test "the VMM's domain lists with its device and cannot be observed" {
