@@ -94,58 +94,46 @@ run_bats() {
 	tap_guard "$stage" "$rc"
 }
 
-run_selftest() {
-	local out=$R/selftest.out pass=$R/selftest.passed rc name n=0
-	say "selftest: upstream iommufd selftest in the guest (hugetlbfs mounted)"
-	tests/vm/run --name check-selftest --timeout 900 -- build/selftest/iommufd >"$out" 2>&1
+# kselftest STAGE BINARY BASELINE VM_ARGS...: an upstream kselftest binary in
+# the guest; one TAP line per case of BASELINE (cases that pass on the
+# unpatched kernel), each of which must still pass.
+kselftest() {
+	local stage=$1 bin=$2 baseline=$3 out=$R/$1.out pass=$R/$1.passed rc name n=0
+	shift 3
+	tests/vm/run --name "check-$stage" "$@" -- "$bin" >"$out" 2>&1
 	rc=$?
 	grep -E '^(not )?ok ' "$out" | tail -n 3
 	grep '^# Totals' "$out"
 	if [ "$rc" -eq 125 ]; then
-		stage_failed selftest "guest failed (vm/run exit 125): $(grep '^vm/run' "$out" | head -1)"
+		stage_failed "$stage" "guest failed (vm/run exit 125): $(grep '^vm/run' "$out" | head -1)"
 		return
 	fi
 	sed -n 's/^ok [0-9]* //p' "$out" | sort >"$pass"
-	# One TAP line per case that passed before our series.
 	while read -r name; do
 		n=$((n + 1))
 		if grep -qxF "$name" "$pass"; then
-			echo "ok $n - selftest $name" >>"$R/selftest.tap"
+			echo "ok $n - $stage $name" >>"$R/$stage.tap"
 		else
-			echo "not ok $n - selftest $name (passed on the unpatched kernel)" >>"$R/selftest.tap"
+			echo "not ok $n - $stage $name (passed on the unpatched kernel)" >>"$R/$stage.tap"
 		fi
-	done < <(grep -v '^#' tests/selftest/expected-pass.txt)
-	grep '^not ok' "$R/selftest.tap"
+	done < <(grep -v '^#' "$baseline")
+	[ "$n" -gt 0 ] || stage_failed "$stage" "$baseline lists no case"
+	grep '^not ok' "$R/$stage.tap"
 	# Newly passing cases are news, not failures: print them for the list.
-	comm -23 "$pass" <(grep -v '^#' tests/selftest/expected-pass.txt | sort) |
-		sed 's/^/# now passing too (add to expected-pass.txt): /'
+	comm -23 "$pass" <(grep -v '^#' "$baseline" | sort) |
+		sed "s|^|# now passing too (add to $baseline): |"
+}
+
+run_selftest() {
+	say "selftest: upstream iommufd selftest in the guest (hugetlbfs mounted)"
+	kselftest selftest build/selftest/iommufd tests/selftest/expected-pass.txt --timeout 900
 }
 
 # Upstream's iommufd_fail_nth needs fault injection: the debug kernel.
 run_fail_nth() {
-	local out=$R/fail-nth.out pass=$R/fail-nth.passed rc name n=0
 	say "fail-nth: upstream iommufd_fail_nth on the debug kernel"
-	tests/vm/run --name check-fail-nth --variant debug --timeout 1800 -- \
-		build/selftest/iommufd_fail_nth >"$out" 2>&1
-	rc=$?
-	grep '^# Totals' "$out"
-	if [ "$rc" -eq 125 ]; then
-		stage_failed fail-nth "guest failed (vm/run exit 125): $(grep '^vm/run' "$out" | head -1)"
-		return
-	fi
-	sed -n 's/^ok [0-9]* //p' "$out" | sort >"$pass"
-	while read -r name; do
-		n=$((n + 1))
-		if grep -qxF "$name" "$pass"; then
-			echo "ok $n - fail-nth $name" >>"$R/fail-nth.tap"
-		else
-			echo "not ok $n - fail-nth $name (passed on the unpatched kernel)" >>"$R/fail-nth.tap"
-		fi
-	done < <(grep -v '^#' tests/selftest/expected-pass-fail-nth.txt)
-	[ "$n" -gt 0 ] || stage_failed fail-nth "tests/selftest/expected-pass-fail-nth.txt lists no case"
-	grep '^not ok' "$R/fail-nth.tap"
-	comm -23 "$pass" <(grep -v '^#' tests/selftest/expected-pass-fail-nth.txt | sort) |
-		sed 's/^/# now passing too (add to expected-pass-fail-nth.txt): /'
+	kselftest fail-nth build/selftest/iommufd_fail_nth tests/selftest/expected-pass-fail-nth.txt \
+		--variant debug --timeout 1800
 }
 
 run_compile() {

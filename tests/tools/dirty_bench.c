@@ -84,17 +84,6 @@ static double ioctl_harvest_ms(void)
 	return (double)(now_ns() - t0) / 1e6;
 }
 
-/* The pages a read returned, as a bitmap over the mapping. */
-static void set_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
-{
-	uint64_t *map = arg;
-	uint64_t first = (iova - MOCK_APERTURE_START) / mock_page;
-	uint64_t n = pages * (page_size / mock_page);
-
-	for (uint64_t i = first; i < first + n && i < npages; i++)
-		bitmap_set_bit(map, i);
-}
-
 /* A measured read must have returned exactly the marked pages. */
 static void validate(const char *who)
 {
@@ -113,13 +102,15 @@ static double observer_read_ms(bool extents, bool no_clear, uint64_t *pages, uin
 {
 	struct dirty_read req = { .domain = domain_id, .name = "bench",
 				  .extents = extents, .no_clear = no_clear };
+	struct dirty_page_map map = { .bits = got, .base = MOCK_APERTURE_START,
+				      .nbits = npages, .page = mock_page };
 	uint64_t t0;
 	int rc;
 
 	memset(got, 0, BITMAP_WORDS(npages) * 8);
 	nl.rx_bytes = 0;
 	t0 = now_ns();
-	rc = dirty_nl_read(&nl, &req, set_run, got);
+	rc = dirty_nl_read(&nl, &req, dirty_nl_set_run, &map);
 	if (rc)
 		die("bitmap-get", rc);
 	*bytes = nl.rx_bytes;

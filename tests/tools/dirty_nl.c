@@ -64,6 +64,16 @@ int dirty_nl_find_domain(struct dirty_nl *n, pid_t owner, uint32_t hwpt, uint64_
 	return 0;
 }
 
+void dirty_nl_set_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
+{
+	struct dirty_page_map *m = arg;
+	uint64_t first = (iova - m->base) / m->page;
+	uint64_t n = pages * (page_size / m->page);
+
+	for (uint64_t i = first; i < first + n && i < m->nbits; i++)
+		m->bits[i / 64] |= UINT64_C(1) << (i % 64);
+}
+
 struct runs {
 	dirty_run_fn fn;
 	void *arg;

@@ -34,6 +34,17 @@ struct dirty_read {
 typedef void (*dirty_run_fn)(void *arg, uint64_t iova, uint64_t pages,
 			     uint64_t page_size);
 
+/*
+ * A bitmap of @nbits pages of @page bytes from @base, which dirty_nl_set_run
+ * (a dirty_run_fn taking it as arg) fills with what a read reports.
+ */
+struct dirty_page_map {
+	uint64_t *bits;
+	uint64_t base, nbits, page;
+};
+
+void dirty_nl_set_run(void *map, uint64_t iova, uint64_t pages, uint64_t page_size);
+
 int dirty_nl_open(struct dirty_nl *n);
 void dirty_nl_close(struct dirty_nl *n);
 int dirty_nl_tracking_set(struct dirty_nl *n, uint64_t domain, bool enable,

@@ -201,16 +201,6 @@ struct session {
 	uint64_t *cur;
 };
 
-static void set_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
-{
-	uint64_t *map = arg;
-	uint64_t first = (iova - MOCK_APERTURE_START) / mock_page;
-	uint64_t n = pages * (page_size / mock_page);
-
-	for (uint64_t i = first; i < first + n && i < npages; i++)
-		bitmap_set_bit(map, i);
-}
-
 /* Pages of the read that were never marked, or came back once settled. */
 static void check_invented(const struct session *s, uint64_t *invented, uint64_t *stale)
 {
@@ -293,13 +283,15 @@ static int session_read(struct session *s, struct dirty_nl *n, const char *name,
 		.no_clear = rng_next(rng) % 4 == 0,
 		.extents = rng_next(rng) % 2,
 	};
+	struct dirty_page_map map = { .bits = s->cur, .base = MOCK_APERTURE_START,
+				      .nbits = npages, .page = mock_page };
 	uint64_t c0, h0, s1;
 	int rc;
 
 	memset(s->cur, 0, words * 8);
 	h0 = atomic_load(&harvested);
 	c0 = atomic_load(&completed);
-	rc = dirty_nl_read(n, &req, set_run, s->cur);
+	rc = dirty_nl_read(n, &req, dirty_nl_set_run, &map);
 	s1 = atomic_load(&started);
 	if (!rc)
 		check_read(s, c0, h0, s1, !req.no_clear);
