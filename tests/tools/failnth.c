@@ -13,7 +13,10 @@
  *    succeeded did what it said;
  *  - a socket-bound observer is gone once its socket is closed;
  *  - a clearing read that failed lost no page: what it delivered before
- *    failing and what the next read delivers cover every page marked;
+ *    failing and what the next read delivers cover every page marked; and
+ *    a second observer, started afresh before each read so that the read
+ *    must allocate its pending memory, still gets every page (or, if that
+ *    allocation failed, reads as overflowed: everything);
  *  - every operation succeeds once no fault is injected;
  *  - the handle the fault hit still works: the next requests on it (a
  *    do and a dump) get their own answers, not an error or a stale reply
@@ -46,6 +49,7 @@
 #define MAX_N 5000
 #define LEASE "nth"
 #define READ_LEASE "nth-read"
+#define OTHER_LEASE "nth-other"
 
 static int nth_fd = -1;
 static int iommufd;
@@ -125,7 +129,7 @@ static struct lease_look lease_state(const char *name)
 
 /* ---- the pages: marked by us as the owner, collected from reads ---------- */
 
-static uint64_t *marked, *seen;
+static uint64_t *marked, *seen, *other_seen;
 
 static void mark_pages(unsigned int round)
 {
@@ -141,14 +145,16 @@ static void mark_pages(unsigned int round)
 	}
 }
 
+/* @arg: the bitmap to fill, or NULL for seen */
 static void on_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
 {
-	(void)arg;
+	uint64_t *map = arg ? arg : seen;
+
 	for (uint64_t i = 0; i < pages * (page_size / mock_page); i++) {
 		uint64_t p = (iova - MOCK_APERTURE_START) / mock_page + i;
 
 		if (p < npages)
-			bitmap_set_bit(seen, p);
+			bitmap_set_bit(map, p);
 	}
 }
 
@@ -297,28 +303,53 @@ static unsigned int round_no;
 static void before_read(void)
 {
 	memset(seen, 0, BITMAP_WORDS(npages) * sizeof(uint64_t));
+	memset(other_seen, 0, BITMAP_WORDS(npages) * sizeof(uint64_t));
+	/* a fresh second observer: the faulted read allocates its pending pages */
+	dirty_nl_tracking_set(&check, domain_id, false, OTHER_LEASE, 0);
+	if (dirty_nl_tracking_set(&check, domain_id, true, OTHER_LEASE, 3600)) {
+		fprintf(stderr, "failnth: starting lease %s failed\n", OTHER_LEASE);
+		exit(3);
+	}
 	mark_pages(++round_no);
+}
+
+/* Marked pages missing from @map. */
+static uint64_t lost_pages(const uint64_t *map)
+{
+	uint64_t lost = 0;
+
+	for (uint64_t p = 0; p < npages; p++)
+		lost += bitmap_test_bit(marked, p) && !bitmap_test_bit(map, p);
+	return lost;
 }
 
 static void after_read(const char *name, unsigned int nth, int rc)
 {
+	struct dirty_read other = { .domain = domain_id, .name = OTHER_LEASE };
 	char detail[96];
-	uint64_t lost = 0;
+	uint64_t lost;
 	int again;
 
 	(void)rc;
 	/* whatever the faulted read did not deliver must still be there */
 	again = read_as(&check, false);
+	if (!again)
+		again = dirty_nl_read(&check, &other, on_run, other_seen);
 	if (again) {
 		snprintf(detail, sizeof(detail), "the read after it failed too (%s)",
 			 strerror(-again));
 		bad(name, nth, "%s", detail);
 		return;
 	}
-	for (uint64_t p = 0; p < npages; p++)
-		lost += bitmap_test_bit(marked, p) && !bitmap_test_bit(seen, p);
+	lost = lost_pages(seen);
 	if (lost) {
 		snprintf(detail, sizeof(detail), "%llu marked pages were lost",
+			 (unsigned long long)lost);
+		bad(name, nth, "%s", detail);
+	}
+	lost = lost_pages(other_seen);
+	if (lost) {
+		snprintf(detail, sizeof(detail), "the other observer lost %llu marked pages",
 			 (unsigned long long)lost);
 		bad(name, nth, "%s", detail);
 	}
@@ -459,9 +490,10 @@ int main(int argc, char **argv)
 	npages = SIZE / mock_page;
 	marked = calloc(BITMAP_WORDS(npages), sizeof(uint64_t));
 	seen = calloc(BITMAP_WORDS(npages), sizeof(uint64_t));
+	other_seen = calloc(BITMAP_WORDS(npages), sizeof(uint64_t));
 	buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	iommufd = iommufd_open();
-	if (!marked || !seen || buf == MAP_FAILED || iommufd < 0 ||
+	if (!marked || !seen || !other_seen || buf == MAP_FAILED || iommufd < 0 ||
 	    mock_dirty_domain_create(iommufd, buf, SIZE, SIZE, true, &dom, &step) ||
 	    dirty_nl_open(&check) ||
 	    dirty_nl_find_domain(&check, getpid(), dom.hwpt, &domain_id) ||
@@ -480,6 +512,7 @@ int main(int argc, char **argv)
 		if (argc < 2 || !strncmp(ops[i].name, argv[1], strlen(argv[1])))
 			rc = walk(&ops[i]);
 	dirty_nl_tracking_set(&check, domain_id, false, READ_LEASE, 0);
+	dirty_nl_tracking_set(&check, domain_id, false, OTHER_LEASE, 0);
 	dirty_nl_close(&check);
 	close(iommufd);
 	return rc ? rc : inconsistent;

@@ -25,6 +25,11 @@ setup() {
 	echo N >"$D/fail_page_alloc/ignore-gfp-highmem"
 	local f
 	for f in "$D"/fail*/verbose; do echo 0 >"$f"; done
+	MUTANT=/sys/module/iommufd/parameters/dirty_mutant
+}
+
+teardown() {
+	[ ! -w "${MUTANT:-}" ] || echo 0 >"$MUTANT"
 }
 
 @test "every fault point of every operation fails cleanly, consistently, losing no page and leaving its handle usable" {
@@ -33,4 +38,14 @@ setup() {
 	# all nine operations were walked, each through several fault points
 	[ "$(grep -c 'fault points:' <<<"$output")" = 9 ]
 	! grep -E ' [0-4] fault points' <<<"$output"
+}
+
+@test "failnth catches a planted bug: a record without room dropped silently (mutant 5)" {
+	# see tests/bats/mock/mutants.bats; only fault injection exposes this one
+	echo 5 >"$MUTANT"
+	run failnth "bitmap-get raw"
+	echo 0 >"$MUTANT"
+	echo "$output" | sed 's/^/# /' >&3
+	assert_failure 1
+	assert_output --partial "the other observer lost"
 }

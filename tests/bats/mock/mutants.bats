@@ -8,6 +8,8 @@
 #   2  observers clear the hardware under a tracking owner
 #   3  an observer's end stops the hardware while others still observe
 #   4  an observer's enable clears the hardware (as the owner's first does)
+#   5  a record that finds no pending memory is dropped silently (failnth.bats:
+#      only fault injection reaches it)
 
 setup() {
 	load '../../helpers/common-setup'
