@@ -172,7 +172,7 @@ else
 	want selftest && timed selftest run_selftest
 	# The debug kernel is ~12x slower on these paths and Python crawls on
 	# it: the C-driven suites only, with fewer race rounds.
-	want debug-mock && RACE_ITERATIONS=20 NOLOSS_ROUNDS=60 FUZZ_COUNT=20000 \
+	want debug-mock && RACE_ITERATIONS=20 NOLOSS_ROUNDS=60 FUZZ_COUNT=5000 \
 		REQUIRE_FAULT_INJECTION=1 timed debug-mock run_bats debug-mock \
 		--iommu none --variant debug --timeout 2400 -- tests/bats/mock/owner.bats \
 		tests/bats/mock/race.bats tests/bats/mock/trace.bats tests/bats/mock/noloss.bats \
