@@ -226,6 +226,8 @@ static void owner_iteration(struct dirty_nl *n, uint64_t *rng, void *buf, uint64
 		else if (rc)
 			unexpected("owner", "IOMMU_TEST_OP_DIRTY", rc, NULL);
 		if (track) {
+			/* the ioctl only sets bits: start each harvest from nothing */
+			memset(got, 0, npages / 8);
 			rc = iommufd_get_dirty_bitmap(fd, d.hwpt, MOCK_APERTURE_START, SIZE, mock_page,
 						      got, 0);
 			if (rc)
