@@ -169,14 +169,14 @@ else
 	want host && timed host run_bats host -- tests/bats/host
 	# Bounded counts: the long runs are make soak and make fuzz
 	want mock && RACE_ITERATIONS=100 NOLOSS_ROUNDS=200 FUZZ_COUNT=10000 \
-		timed mock run_bats mock --iommu none --timeout 2400 -- tests/bats/mock
+		timed mock run_bats mock --iommu none --timeout 3600 -- tests/bats/mock
 	want vtd && timed vtd run_bats vtd --iommu intel -- tests/bats/vtd
 	want selftest && timed selftest run_selftest
 	# The debug kernel is ~12x slower on these paths and Python crawls on
 	# it: the C-driven suites only, with fewer race rounds.
 	want debug-mock && RACE_ITERATIONS=20 NOLOSS_ROUNDS=60 FUZZ_COUNT=5000 \
 		REQUIRE_FAULT_INJECTION=1 timed debug-mock run_bats debug-mock \
-		--iommu none --variant debug --timeout 2400 -- tests/bats/mock/owner.bats \
+		--iommu none --variant debug --timeout 3600 -- tests/bats/mock/owner.bats \
 		tests/bats/mock/race.bats tests/bats/mock/trace.bats tests/bats/mock/noloss.bats \
 		tests/bats/mock/fuzz.bats tests/bats/mock/failnth.bats
 	want debug-mock && timed fail-nth run_fail_nth
