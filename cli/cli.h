@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "clock_ns.h"
 #include "iommudirty.h"
 #include "json.h"
 #include "text.h"
@@ -140,7 +141,6 @@ static inline int cli_tally_run(uint64_t iova, uint64_t pages, uint64_t page_siz
  */
 extern volatile sig_atomic_t cli_stop;
 void cli_catch_signals(void);
-uint64_t cli_now_ns(clockid_t clock);
 /*
  * Wait for @fds (may be NULL, @n 0) until @deadline (CLOCK_MONOTONIC ns,
  * UINT64_MAX: none): ppoll's count of ready fds, 0 at the deadline or

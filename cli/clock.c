@@ -40,17 +40,9 @@ void cli_catch_signals(void)
 	caught = true;
 }
 
-uint64_t cli_now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 int cli_wait(struct pollfd *fds, nfds_t n, uint64_t deadline)
 {
-	uint64_t now = cli_now_ns(CLOCK_MONOTONIC);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	struct timespec ts;
 	int rc;
 
@@ -70,6 +62,6 @@ int cli_wait(struct pollfd *fds, nfds_t n, uint64_t deadline)
 
 void cli_sleep_until(uint64_t deadline)
 {
-	while (!cli_stop && cli_now_ns(CLOCK_MONOTONIC) < deadline)
+	while (!cli_stop && clock_ns(CLOCK_MONOTONIC) < deadline)
 		cli_wait(NULL, 0, deadline);
 }

@@ -97,7 +97,7 @@ static void progress(struct dump *d)
 
 	if (!d->progress)
 		return;
-	now = cli_now_ns(CLOCK_MONOTONIC);
+	now = clock_ns(CLOCK_MONOTONIC);
 	if (now - d->start_ns < 1000000000u || now - d->shown_ns < 200000000u)
 		return;
 	d->shown_ns = now;
@@ -264,7 +264,7 @@ int cmd_dump(struct cli *c, int argc, char **argv)
 	d.opts.name = d.a.name;
 	d.opts.extents = d.format == FMT_EXTENTS;
 	d.progress = isatty(STDERR_FILENO);
-	d.start_ns = cli_now_ns(CLOCK_MONOTONIC);
+	d.start_ns = clock_ns(CLOCK_MONOTONIC);
 	if (c->json) {
 		json_obj_open(&c->j, NULL);
 		json_u64(&c->j, "domain_id", id);

@@ -30,7 +30,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 /* When it was printed: ns since the epoch in JSON, the local time in text. */
 static void event_head(struct cli *c, const char *event, char *when, size_t len)
 {
-	uint64_t now = cli_now_ns(CLOCK_REALTIME);
+	uint64_t now = clock_ns(CLOCK_REALTIME);
 
 	if (c->json) {
 		json_obj_open(&c->j, NULL);

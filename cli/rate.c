@@ -104,7 +104,7 @@ static int measure(struct cli *c, struct rate *r, uint64_t id)
 
 	if (rc)
 		return rc;
-	last = next = cli_now_ns(CLOCK_MONOTONIC);
+	last = next = clock_ns(CLOCK_MONOTONIC);
 	while (!cli_stop && r->n < r->count) {
 		next += r->interval_ms * 1000000u;
 		cli_sleep_until(next);
@@ -112,7 +112,7 @@ static int measure(struct cli *c, struct rate *r, uint64_t id)
 		rc = iommudirty_read(c->h, id, &opts, &cbs, r);
 		if (rc)
 			return rc;
-		now = cli_now_ns(CLOCK_MONOTONIC);
+		now = clock_ns(CLOCK_MONOTONIC);
 		r->w[r->n++].seconds = (double)(now - last) / 1e9;
 		last = now;
 		if (!c->json) {

@@ -203,7 +203,7 @@ int sampler_refresh(struct sampler *s)
 	if (rc)
 		return rc;
 	s->resync = false;
-	now = cli_now_ns(CLOCK_MONOTONIC);
+	now = clock_ns(CLOCK_MONOTONIC);
 	s->interval = s->last_ns ? (double)(now - s->last_ns) / 1e9 : 0;
 	s->last_ns = now;
 	s->read_error = 0;
@@ -282,7 +282,7 @@ int sampler_observe(struct sampler *s, uint64_t id, bool on)
 	if (rc && !(rc == -ENOENT && !on))
 		return rc;
 	r->observed = on;
-	r->observed_ns = on ? cli_now_ns(CLOCK_MONOTONIC) : 0;
+	r->observed_ns = on ? clock_ns(CLOCK_MONOTONIC) : 0;
 	r->read = (struct cli_tally){ 0 };
 	return 0;
 }

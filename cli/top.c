@@ -44,7 +44,7 @@ static void print_snapshot(struct top *t)
 
 		sampler_totals(&t->s, &tot);
 		json_obj_open(&c->j, NULL);
-		json_u64(&c->j, "time", cli_now_ns(CLOCK_REALTIME));
+		json_u64(&c->j, "time", clock_ns(CLOCK_REALTIME));
 		json_double(&c->j, "interval_seconds", t->s.interval);
 		json_obj_open(&c->j, "totals");
 		json_u64(&c->j, "domains", tot.domains);
@@ -103,7 +103,7 @@ static int observe_requested(struct top *t)
 
 static int batch(struct top *t)
 {
-	uint64_t next = cli_now_ns(CLOCK_MONOTONIC);
+	uint64_t next = clock_ns(CLOCK_MONOTONIC);
 	int rc;
 
 	for (uint64_t n = 0; !cli_stop && (!t->iterations || n < t->iterations); n++) {

@@ -36,7 +36,7 @@ static void say(struct screen *sc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(sc->message, sizeof(sc->message), fmt, ap);
 	va_end(ap);
-	sc->message_until = cli_now_ns(CLOCK_MONOTONIC) + MESSAGE_NS;
+	sc->message_until = clock_ns(CLOCK_MONOTONIC) + MESSAGE_NS;
 }
 
 /* The failure of a request, with the kernel's reason when it gave one. */
@@ -133,7 +133,7 @@ static void draw(struct screen *sc)
 	top_format_summary(t, l1, l2, sizeof(l1));
 	mvaddnstr(0, 0, l1, width);
 	mvaddnstr(1, 0, l2, width);
-	if (cli_now_ns(CLOCK_MONOTONIC) < sc->message_until) {
+	if (clock_ns(CLOCK_MONOTONIC) < sc->message_until) {
 		attron(A_BOLD);
 		mvaddnstr(2, 0, sc->message, width);
 		attroff(A_BOLD);
@@ -186,7 +186,7 @@ static bool prompt(const char *question, char *buf, size_t len, bool empty_ok)
 		mvprintw(2, 0, "%s%s", question, buf);
 		refresh();
 		/* signals are taken only while waiting (clock.c): wait here, then read */
-		cli_wait(&in, 1, cli_now_ns(CLOCK_MONOTONIC) + 200000000u);
+		cli_wait(&in, 1, clock_ns(CLOCK_MONOTONIC) + 200000000u);
 		ch = getch();
 		switch (ch) {
 		case ERR:
@@ -311,7 +311,7 @@ static bool on_key(struct screen *sc, int ch, bool *refresh_now)
 int top_screen(struct top *t)
 {
 	struct screen sc = { .t = t };
-	uint64_t next = cli_now_ns(CLOCK_MONOTONIC);
+	uint64_t next = clock_ns(CLOCK_MONOTONIC);
 	bool running = true;
 	int rc = 0;
 
@@ -336,7 +336,7 @@ int top_screen(struct top *t)
 				break;
 			while ((ch = getch()) != ERR && running)
 				running = on_key(&sc, ch, &refresh_now);
-			if (rc == 0 && !refresh_now && cli_now_ns(CLOCK_MONOTONIC) >= next)
+			if (rc == 0 && !refresh_now && clock_ns(CLOCK_MONOTONIC) >= next)
 				break;
 			if (t->s.resync)
 				break;	/* notifications were lost: dump now */
@@ -348,7 +348,7 @@ int top_screen(struct top *t)
 		if (!running || cli_stop || rc < 0)
 			break;
 		if (refresh_now)
-			next = cli_now_ns(CLOCK_MONOTONIC);
+			next = clock_ns(CLOCK_MONOTONIC);
 		rc = sampler_refresh(&t->s) ?: top_build_view(t);
 		if (rc)
 			break;

@@ -196,7 +196,7 @@ void top_format_summary(const struct top *t, char *l1, char *l2, size_t len)
 	char when[32], mapped[16];
 
 	sampler_totals(&t->s, &tot);
-	cli_time(when, sizeof(when), cli_now_ns(CLOCK_REALTIME));
+	cli_time(when, sizeof(when), clock_ns(CLOCK_REALTIME));
 	cli_size(t->c, mapped, sizeof(mapped), tot.mapped_bytes);
 	snprintf(l1, len, "iommu-dirtyctl top - %s  every %.1f s  domains %u, tracking %u, "
 		 "observed by top %u", when + 11, (double)t->delay_ms / 1000, tot.domains,
@@ -265,7 +265,7 @@ int top_wait(struct top *t, uint64_t deadline, int also_fd)
 	};
 	int rc;
 
-	while (!cli_stop && cli_now_ns(CLOCK_MONOTONIC) < deadline) {
+	while (!cli_stop && clock_ns(CLOCK_MONOTONIC) < deadline) {
 		rc = cli_wait(pfd, 2, deadline);
 		if (rc == CLI_WAIT_SIGNAL)
 			return 1;	/* SIGWINCH: the screen resizes now, not at the deadline */

@@ -44,7 +44,7 @@ static void report(struct cli *c, struct watch *w, double seconds)
 
 	if (c->json) {
 		json_obj_open(&c->j, NULL);
-		json_u64(&c->j, "time", cli_now_ns(CLOCK_REALTIME));
+		json_u64(&c->j, "time", clock_ns(CLOCK_REALTIME));
 		json_double(&c->j, "seconds", seconds);
 		json_u64(&c->j, "dirty_pages", w->got.pages);
 		json_u64(&c->j, "dirty_bytes", w->got.bytes);
@@ -54,7 +54,7 @@ static void report(struct cli *c, struct watch *w, double seconds)
 		json_end(&c->j);
 		return;
 	}
-	cli_time(when, sizeof(when), cli_now_ns(CLOCK_REALTIME));
+	cli_time(when, sizeof(when), clock_ns(CLOCK_REALTIME));
 	cli_size(c, size, sizeof(size), w->got.bytes);
 	cli_size(c, rate, sizeof(rate), (uint64_t)(w->got.bytes / seconds));
 	printf("%s  %10llu dirty pages  %8s  %12.0f pages/s  %8s/s\n", when + 11,
@@ -87,7 +87,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	rc = iommudirty_observe(c->h, id, NULL, 0, NULL, NULL);
 	if (rc)
 		return cli_fail_domain(c, rc, id, "cannot observe domain %llu", (unsigned long long)id);
-	last = next = cli_now_ns(CLOCK_MONOTONIC);
+	last = next = clock_ns(CLOCK_MONOTONIC);
 	for (uint64_t n = 0; !cli_stop && (!w.count || n < w.count); n++) {
 		next += w.interval_ms * 1000000u;
 		cli_sleep_until(next);
@@ -96,7 +96,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 		if (rc)
 			return cli_fail_domain(c, rc, id, "cannot read domain %llu",
 					       (unsigned long long)id);
-		now = cli_now_ns(CLOCK_MONOTONIC);
+		now = clock_ns(CLOCK_MONOTONIC);
 		report(c, &w, (double)(now - last) / 1e9);
 		if (!cli_output_ok(c))
 			return EXIT_FAILED;

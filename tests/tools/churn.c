@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "bitmap.h"
+#include "clock_ns.h"
 #include "dirty_nl.h"
 #include "iommudirty.h"
 #include "iommufd.h"
@@ -103,14 +104,6 @@ static void unexpected(const char *who, const char *what, int rc, const char *ms
 }
 
 /* ---- owners ------------------------------------------------------------------ */
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
 
 struct own_domain {
 	uint32_t hwpt;
@@ -198,7 +191,7 @@ static void owner_iteration(struct dirty_nl *n, uint64_t *rng, void *buf, uint64
 		return;
 	}
 	pthread_mutex_lock(&create_lock);
-	own.created_after = realtime_ns();
+	own.created_after = clock_ns(CLOCK_REALTIME);
 	rc = mock_dirty_domain_create(fd, buf, SIZE, CHUNK, true, &d, &step);
 	if (!rc) {
 		own.hwpt = d.hwpt;
@@ -219,7 +212,7 @@ static void owner_iteration(struct dirty_nl *n, uint64_t *rng, void *buf, uint64
 		memset(marked, 0, npages / 8);
 		for (int i = 0; i < 32; i++)
 			bitmap_set_bit(marked, rng_below(rng, npages));
-		mark_start = realtime_ns();
+		mark_start = clock_ns(CLOCK_REALTIME);
 		rc = mock_set_dirty(fd, d.hwpt, MOCK_APERTURE_START, SIZE, mock_page, marked, &nr);
 		if (rc == -EINVAL && !track)
 			check_refusal(n, own.id, mark_start);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "bitmap.h"
+#include "clock_ns.h"
 #include "dirty_nl.h"
 #include "iommufd.h"
 #include "iommufd_test.h"
@@ -48,14 +49,6 @@ static void die(const char *what, int rc)
 	fprintf(stderr, "dirty-bench: %s: %s%s%s\n", what, strerror(-rc),
 		nl.errmsg[0] ? ": " : "", nl.errmsg);
 	exit(3);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Mark every @every-th page dirty (the hardware must be tracking). */
@@ -77,11 +70,11 @@ static double ioctl_harvest_ms(void)
 	int rc;
 
 	memset(got, 0, BITMAP_WORDS(npages) * 8);
-	t0 = now_ns();
+	t0 = clock_ns(CLOCK_MONOTONIC);
 	rc = iommufd_get_dirty_bitmap(fd, d.hwpt, MOCK_APERTURE_START, size, mock_page, got, 0);
 	if (rc)
 		die("IOMMU_HWPT_GET_DIRTY_BITMAP", rc);
-	return (double)(now_ns() - t0) / 1e6;
+	return (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e6;
 }
 
 /* A measured read must have returned exactly the marked pages. */
@@ -109,13 +102,13 @@ static double observer_read_ms(bool extents, bool no_clear, uint64_t *pages, uin
 
 	memset(got, 0, BITMAP_WORDS(npages) * 8);
 	nl.rx_bytes = 0;
-	t0 = now_ns();
+	t0 = clock_ns(CLOCK_MONOTONIC);
 	rc = dirty_nl_read(&nl, &req, dirty_nl_set_run, &map);
 	if (rc)
 		die("bitmap-get", rc);
 	*bytes = nl.rx_bytes;
 	*pages = bitmap_count_andnot(got, NULL, npages);
-	return (double)(now_ns() - t0) / 1e6;
+	return (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e6;
 }
 
 static void tracking(bool enable)
@@ -155,21 +148,24 @@ static double median(struct figure *f, double *lo, double *hi)
 	return reps % 2 ? f->ms[reps / 2] : (f->ms[reps / 2 - 1] + f->ms[reps / 2]) / 2;
 }
 
-/* One clearing read of the pattern by contender @c; returns its ms. */
-static double clearing_read(unsigned int c)
+/* Contenders of figure 1, in the order of reads[] in main() */
+enum { BY_IOCTL, BY_RAW, BY_EXTENTS, CONTENDERS };
+
+/* One clearing read of the pattern by contender @c, named @who; returns its ms. */
+static double clearing_read(unsigned int c, const char *who)
 {
 	uint64_t pages, bytes;
 	double ms;
 
 	mark(3);
-	if (c == 0) {
+	if (c == BY_IOCTL) {
 		tracking(true);
 		ms = ioctl_harvest_ms();
 		tracking(false);
 	} else {
-		ms = observer_read_ms(c == 2, false, &pages, &bytes);
+		ms = observer_read_ms(c == BY_EXTENTS, false, &pages, &bytes);
 	}
-	validate(c == 0 ? "the owner's ioctl" : c == 1 ? "bitmap-get raw" : "bitmap-get extents");
+	validate(who);
 	return ms;
 }
 
@@ -214,10 +210,13 @@ static void print_figure(struct figure *f, double base_ms, bool speed, const cha
 
 int main(int argc, char **argv)
 {
-	struct figure reads[3] = { { .name = "owner ioctl" }, { .name = "bitmap-get raw" },
-				   { .name = "bitmap-get extents" } };
+	struct figure reads[CONTENDERS] = {
+		[BY_IOCTL] = { .name = "owner ioctl" },
+		[BY_RAW] = { .name = "bitmap-get raw" },
+		[BY_EXTENTS] = { .name = "bitmap-get extents" },
+	};
 	struct figure cost[2] = { { .name = "no observer" }, { .name = "one observer" } };
-	uint64_t pages, sparse_raw, sparse_ext, dense_raw, dense_ext;
+	uint64_t pages, bytes, sparse_raw, sparse_ext, dense_raw, dense_ext;
 	double lo, hi, ioctl_med, none_med;
 	const char *step;
 	void *buf;
@@ -253,10 +252,13 @@ int main(int argc, char **argv)
 
 	/* 1: the lease exists throughout, so the ioctl harvests beside it too */
 	lease(true);
-	observer_read_ms(false, false, &pages, &sparse_raw);	/* allocate, drain */
+	observer_read_ms(false, false, &pages, &bytes);	/* allocate, drain */
 	for (unsigned int i = 0; i < reps; i++)
-		for (unsigned int k = 0; k < 3; k++)
-			reads[(i + k) % 3].ms[i] = clearing_read((i + k) % 3);
+		for (unsigned int k = 0; k < CONTENDERS; k++) {
+			unsigned int c = (i + k) % CONTENDERS;
+
+			reads[c].ms[i] = clearing_read(c, reads[c].name);
+		}
 	lease(false);
 	/* 2: alternate which goes first */
 	for (unsigned int i = 0; i < reps; i++)
@@ -278,10 +280,10 @@ int main(int argc, char **argv)
 	       (unsigned long long)mock_page, reps);
 	printf("clearing read, 1 page in 3 dirty (%llu pages), throughput against the owner's ioctl:\n",
 	       (unsigned long long)((npages + 2) / 3));
-	ioctl_med = median(&reads[0], &lo, &hi);
-	print_figure(&reads[0], 0, true, NULL);
-	print_figure(&reads[1], ioctl_med, true, ">= 1.0x");
-	print_figure(&reads[2], ioctl_med, true, ">= 1.0x");
+	ioctl_med = median(&reads[BY_IOCTL], &lo, &hi);
+	print_figure(&reads[BY_IOCTL], 0, true, NULL);
+	print_figure(&reads[BY_RAW], ioctl_med, true, ">= 1.0x");
+	print_figure(&reads[BY_EXTENTS], ioctl_med, true, ">= 1.0x");
 	printf("owner harvest cost, observer in its steady state:\n");
 	none_med = median(&cost[0], &lo, &hi);
 	print_figure(&cost[0], 0, false, NULL);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "bitmap.h"
+#include "clock_ns.h"
 #include "iommufd.h"
 #include "iommufd_test.h"
 #include "opts.h"
@@ -335,14 +336,6 @@ static void touch_file(const char *path)
 		die(path, -errno);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_ms(uint64_t ms)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
@@ -444,10 +437,10 @@ static void run_round(int fd, const struct mock_dirty_domain *d, uint64_t round,
 
 	for (int pass = cfg.steal ? 2 : 1; pass; pass--) {
 		memset(got, 0, words * 8);
-		t0 = now_ns();
+		t0 = clock_ns(CLOCK_MONOTONIC);
 		rc = iommufd_get_dirty_bitmap(fd, d->hwpt, MOCK_APERTURE_START,
 					      cfg.size, cfg.page_size, got, 0);
-		harvest_ns = now_ns() - t0;
+		harvest_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 		if (rc)
 			die("IOMMU_HWPT_GET_DIRTY_BITMAP", rc);
 	}

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "dirty_nl.h"
+#include "iommufd_test.h"
 #include "opts.h"
 
 struct pages {
@@ -44,8 +45,6 @@ struct pages {
 	/* every=N:K: the next page expected, in pages from MOCK_APERTURE_START */
 	uint64_t every, next, misplaced;
 };
-
-#define MOCK_APERTURE_START (1UL << 24)	/* iommufd_test.h */
 
 /* Pages must come in order and exactly every p->every pages. */
 static void check_placed(struct pages *p, uint64_t iova, uint64_t pages, uint64_t page_size)

@@ -23,6 +23,13 @@ owner_domain() {
 	observe find "$OWNER_PID" "$(json_get "$READY" '.domains[0].hwpt')"
 }
 
+# stop_owner_exact: stop an --exact --json owner; it exited 0 and its
+# harvests held its pages and nothing else.
+stop_owner_exact() {
+	stop_owner
+	assert_equal "$(jq -s -c '.[-1].summary | [.missing, .extra]' "$BATS_TEST_TMPDIR/owner.out")" "[0,0]"
+}
+
 # read_iovas LINE: the dirty pages of one `observe` read line, as JSON.
 read_iovas() {
 	jq -c '.dirty | unique' <<<"$1"
@@ -36,9 +43,7 @@ read_iovas() {
 	run -0 observe "$dom" enable touch="$GO" wait="$DONE" read read
 	assert_equal "$(read_iovas "${lines[1]}")" "$(logged_iovas)"
 	assert_equal "$(json_get "${lines[2]}" .pages)" 0
-	stop_owner
-	# --exact: the owner's harvests held its pages and nothing else
-	assert_equal "$(jq -s -c '.[-1].summary | [.missing, .extra]' "$BATS_TEST_TMPDIR/owner.out")" "[0,0]"
+	stop_owner_exact
 }
 
 @test "observers alone clear the hardware, and each still gets the pages the other took" {
@@ -72,9 +77,7 @@ read_iovas() {
 	# again (handed over by the owner's clearing), but nothing else
 	assert_equal "$(read_iovas "${lines[1]}")" "$(logged_iovas)"
 	assert_equal "$(jq -n -c --argjson r "$(read_iovas "${lines[2]}")" --argjson l "$(logged_iovas)" '$r - $l')" "[]"
-	stop_owner
-	# --exact: the owner's harvest held its pages and nothing else
-	assert_equal "$(jq -s -c '.[-1].summary | [.missing, .extra]' "$BATS_TEST_TMPDIR/owner.out")" "[0,0]"
+	stop_owner_exact
 }
 
 @test "one observer's end leaves the hardware tracking for the others" {
