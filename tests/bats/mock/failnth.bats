@@ -26,10 +26,27 @@ setup() {
 	local f
 	for f in "$D"/fail*/verbose; do echo 0 >"$f"; done
 	MUTANT=/sys/module/iommufd/parameters/dirty_mutant
+	FAILSLAB_4K=/sys/kernel/slab/kmalloc-4k/failslab
 }
 
 teardown() {
 	[ ! -w "${MUTANT:-}" ] || echo 0 >"$MUTANT"
+	# undo only_4k_objects
+	[ -d "${D:-}/failslab" ] || return 0
+	echo N >"$D/failslab/cache-filter"
+	echo 1 >"$D/fail_page_alloc/min-order"
+	[ ! -w "$FAILSLAB_4K" ] || echo 0 >"$FAILSLAB_4K"
+}
+
+# Inject only into 4 KiB kmalloc objects (pending bitmaps and read chunks are
+# such objects). Needed where a test aims at one allocation: on this kernel the
+# count of fault points before it varies from run to run (KASAN and kmemleak
+# allocate stack-depot pools whenever one fills, from whichever task is
+# running), so a fault-point walk of every allocation may step over it.
+only_4k_objects() {
+	echo Y >"$D/failslab/cache-filter"
+	echo 1 >"$FAILSLAB_4K"
+	echo 11 >"$D/fail_page_alloc/min-order"	# no page allocation at all
 }
 
 @test "every fault point of every operation fails cleanly, consistently, losing no page and leaving its handle usable" {
@@ -42,6 +59,9 @@ teardown() {
 
 @test "failnth catches a planted bug: a record without room dropped silently (mutant 5)" {
 	# see tests/bats/mock/mutants.bats; only fault injection exposes this one
+	only_4k_objects
+	# the same walk passes on the correct kernel, so what fails below is the bug
+	run -0 failnth "bitmap-get raw"
 	echo 5 >"$MUTANT"
 	run failnth "bitmap-get raw"
 	echo 0 >"$MUTANT"
