@@ -113,7 +113,7 @@ TOOLS_COMMON := tests/tools/iommufd.c common/opts.c
 TOOLS_HDRS := $(wildcard tests/tools/*.h common/*.h)
 TOOLS := $(B)/tests/mock-owner $(B)/tests/vfio-owner $(B)/tests/dump-loop $(B)/tests/noloss \
 	$(B)/tests/observe $(B)/tests/dirty-bench $(B)/tests/nlfuzz $(B)/tests/failnth $(B)/tests/churn \
-	$(B)/tests/lib-check
+	$(B)/tests/lib-check $(B)/tests/exactread
 UNIT_TESTS := $(B)/tests/unit/test-opts $(B)/tests/unit/test-lib $(B)/tests/unit/test-cli
 # iommufd_test.h is not exported by headers_install; take it from our tree.
 TOOLS_CPPFLAGS := $(CPPFLAGS_COMMON) -Icommon -I$(KSRC)/drivers/iommu/iommufd
@@ -155,7 +155,7 @@ $(B)/tests/dump-loop: tests/tools/dump_loop.c common/opts.c $(TOOLS_HDRS) $(HDR_
 
 # Tools that speak iommu-dirty through tests/tools/dirty_nl.c (libiommudirty)
 NL_TOOLS := $(B)/tests/noloss $(B)/tests/observe $(B)/tests/dirty-bench $(B)/tests/failnth \
-	$(B)/tests/churn $(B)/tests/lib-check
+	$(B)/tests/churn $(B)/tests/lib-check $(B)/tests/exactread
 NL_TOOL_SRCS := tests/tools/dirty_nl.c $(TOOLS_COMMON)
 .SECONDEXPANSION:
 $(NL_TOOLS): $(B)/tests/%: tests/tools/$$(subst -,_,$$*).c $(NL_TOOL_SRCS) $(TOOLS_HDRS) $(HDR_OK) $(LIB_A)

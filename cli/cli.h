@@ -135,6 +135,14 @@ static inline int cli_tally_run(uint64_t iova, uint64_t pages, uint64_t page_siz
 }
 
 /*
+ * Start this socket's observer of domain @id and read once, clearing, what
+ * it took over: pages dirtied before it started while another consumer
+ * tracked. Its later reads then hold exactly what was dirtied since
+ * (sampler.c). 0 or a negative errno.
+ */
+int cli_observe_from_now(struct iommudirty *h, uint64_t id);
+
+/*
  * Commands that run until SIGINT/SIGTERM (clock.c). cli_catch_signals()
  * blocks SIGINT, SIGTERM and SIGWINCH but inside cli_wait(), so none is
  * lost between a check of cli_stop and the wait.

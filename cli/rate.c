@@ -100,7 +100,7 @@ static int measure(struct cli *c, struct rate *r, uint64_t id)
 	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = on_run };
 	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
 	uint64_t last, next, now;
-	int rc = iommudirty_observe(c->h, id, NULL, 0, NULL, NULL);
+	int rc = cli_observe_from_now(c->h, id);
 
 	if (rc)
 		return rc;

@@ -268,6 +268,16 @@ int sampler_event_fd(const struct sampler *s)
 	return s->mon ? iommudirty_monitor_fd(s->mon) : -1;
 }
 
+int cli_observe_from_now(struct iommudirty *h, uint64_t id)
+{
+	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
+	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = cli_tally_run };
+	struct cli_tally backlog = { 0 };
+	int rc = iommudirty_observe(h, id, NULL, 0, NULL, NULL);
+
+	return rc ? rc : iommudirty_read(h, id, &opts, &cbs, &backlog);
+}
+
 int sampler_observe(struct sampler *s, uint64_t id, bool on)
 {
 	struct sample_row *r = sampler_find(s, id);
@@ -277,7 +287,7 @@ int sampler_observe(struct sampler *s, uint64_t id, bool on)
 		return -ENOENT;
 	if (on == r->observed)
 		return 0;
-	rc = on ? iommudirty_observe(s->h, id, NULL, 0, NULL, NULL) :
+	rc = on ? cli_observe_from_now(s->h, id) :
 		  iommudirty_unobserve(s->h, id, NULL, NULL, NULL);
 	if (rc && !(rc == -ENOENT && !on))
 		return rc;

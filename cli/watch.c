@@ -84,7 +84,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	cli_catch_signals();
-	rc = iommudirty_observe(c->h, id, NULL, 0, NULL, NULL);
+	rc = cli_observe_from_now(c->h, id);
 	if (rc)
 		return cli_fail_domain(c, rc, id, "cannot observe domain %llu", (unsigned long long)id);
 	last = next = clock_ns(CLOCK_MONOTONIC);

@@ -120,15 +120,23 @@ int iommufd_hw_info(int fd, uint32_t dev_id, void *data, uint32_t data_len,
 int mock_domain(int fd, uint32_t pt_id, uint32_t *stdev_id, uint32_t *hwpt_id,
 		uint32_t *idev_id)
 {
+	return mock_domain_flags(fd, pt_id, 0, stdev_id, hwpt_id, idev_id);
+}
+
+int mock_domain_flags(int fd, uint32_t pt_id, uint32_t dev_flags, uint32_t *stdev_id,
+		      uint32_t *hwpt_id, uint32_t *idev_id)
+{
 	struct iommu_test_cmd cmd = {
-		.size = sizeof(cmd), .op = IOMMU_TEST_OP_MOCK_DOMAIN, .id = pt_id,
+		.size = sizeof(cmd), .id = pt_id,
+		.op = dev_flags ? IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS : IOMMU_TEST_OP_MOCK_DOMAIN,
+		.mock_domain_flags = { .dev_flags = dev_flags },
 	};
 	int rc = xioctl(fd, IOMMU_TEST_CMD, &cmd);
 
 	if (!rc) {
-		*stdev_id = cmd.mock_domain.out_stdev_id;
-		*hwpt_id = cmd.mock_domain.out_hwpt_id;
-		*idev_id = cmd.mock_domain.out_idev_id;
+		*stdev_id = cmd.mock_domain_flags.out_stdev_id;
+		*hwpt_id = cmd.mock_domain_flags.out_hwpt_id;
+		*idev_id = cmd.mock_domain_flags.out_idev_id;
 	}
 	return rc;
 }
@@ -162,6 +170,13 @@ int mock_dirty_domain_create(int fd, void *buf, uint64_t size, uint64_t chunk,
 			     bool dirty_alloc, struct mock_dirty_domain *d,
 			     const char **step)
 {
+	return mock_dirty_domain_create_flags(fd, buf, size, chunk, dirty_alloc, 0, d, step);
+}
+
+int mock_dirty_domain_create_flags(int fd, void *buf, uint64_t size, uint64_t chunk,
+				   bool dirty_alloc, uint32_t dev_flags,
+				   struct mock_dirty_domain *d, const char **step)
+{
 	uint32_t first_hwpt;
 	int rc;
 
@@ -170,7 +185,7 @@ int mock_dirty_domain_create(int fd, void *buf, uint64_t size, uint64_t chunk,
 	if (rc)
 		return rc;
 	*step = "IOMMU_TEST_OP_MOCK_DOMAIN (is the Intel IOMMU on? mock domains need --iommu none)";
-	rc = mock_domain(fd, d->ioas, &d->stdev, &first_hwpt, &d->idev);
+	rc = mock_domain_flags(fd, d->ioas, dev_flags, &d->stdev, &first_hwpt, &d->idev);
 	if (rc)
 		return rc;
 	*step = "IOMMU_HWPT_ALLOC";

@@ -29,6 +29,9 @@ int iommufd_hw_info(int fd, uint32_t dev_id, void *data, uint32_t data_len,
 /* CONFIG_IOMMUFD_TEST mock objects (drivers/iommu/iommufd/iommufd_test.h) */
 int mock_domain(int fd, uint32_t pt_id, uint32_t *stdev_id, uint32_t *hwpt_id,
 		uint32_t *idev_id);
+/* With @dev_flags (MOCK_FLAGS_DEVICE_*) the device asks for more of the mock */
+int mock_domain_flags(int fd, uint32_t pt_id, uint32_t dev_flags, uint32_t *stdev_id,
+		      uint32_t *hwpt_id, uint32_t *idev_id);
 int mock_domain_replace(int fd, uint32_t stdev_id, uint32_t pt_id);
 int mock_set_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t len,
 		   uint64_t page_size, const uint64_t *bitmap, uint64_t *nr_dirty);
@@ -47,5 +50,13 @@ struct mock_dirty_domain {
 int mock_dirty_domain_create(int fd, void *buf, uint64_t size, uint64_t chunk,
 			     bool dirty_alloc, struct mock_dirty_domain *d,
 			     const char **step);
+/*
+ * The same with a device of @dev_flags: MOCK_FLAGS_DEVICE_HUGE_IOVA makes
+ * the domain map 1 MiB IOPTEs where @buf is hugetlb-backed and the IOVA
+ * 1 MiB aligned (MOCK_APERTURE_START is).
+ */
+int mock_dirty_domain_create_flags(int fd, void *buf, uint64_t size, uint64_t chunk,
+				   bool dirty_alloc, uint32_t dev_flags,
+				   struct mock_dirty_domain *d, const char **step);
 
 #endif

@@ -74,7 +74,7 @@
 static struct config {
 	uint64_t size, rounds, pages, seed, owner_toggle;
 	unsigned int bound, leased, killers;
-	bool owner_track, json;
+	bool owner_track, huge, json;
 	/* Child mode: observe this domain until killed */
 	uint64_t child_domain;
 	const char *child_name;
@@ -83,7 +83,11 @@ static struct config {
 	.bound = 1, .leased = 1, .killers = 1, .owner_track = true,
 };
 
-static uint64_t mock_page, npages, words;
+/* The mock's huge IOPTE: 512 of its pages (MOCK_HUGE_PAGE_SIZE) */
+#define HUGE_PAGES 512
+
+/* Pages marked together: a huge IOPTE's with --huge (it reads dirty whole) */
+static uint64_t mock_page, npages, words, block = 1;
 static uint64_t *history;		/* npages bits per round, from round 1 */
 static _Atomic uint64_t started, completed;
 /* The last round whose owner harvest returned: its pages left the hardware */
@@ -107,13 +111,16 @@ static struct totals {
 } tot = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 enum { OPT_OWNER = 256, OPT_TOGGLE, OPT_BOUND, OPT_LEASED, OPT_KILLERS,
-       OPT_CHILD, OPT_CHILD_NAME };
+       OPT_CHILD, OPT_CHILD_NAME, OPT_HUGE };
 
 static const struct argp_option options[] = {
 	{ "size", 's', "SIZE", 0, "Bytes mapped (default 4M)", 0 },
 	{ "rounds", 'c', "N", 0, "Owner rounds (default 1000)", 0 },
 	{ "pages", 'r', "COUNT", 0, "Random pages dirtied per round (default 64)", 0 },
 	{ "seed", 'S', "N", 0, "Seed (default 1)", 0 },
+	{ "huge", OPT_HUGE, NULL, 0,
+	  "Map with 1 MiB IOPTEs from hugetlb pages; --pages then counts them, each "
+	  "dirtied whole", 0 },
 	{ "owner", OPT_OWNER, "track|none", 0,
 	  "track: the owner tracks and harvests (default); none: it only dirties", 1 },
 	{ "owner-toggle", OPT_TOGGLE, "N", 0,
@@ -155,16 +162,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_KILLERS: cfg.killers = (unsigned int)arg_u64(state, arg, false); break;
 	case OPT_CHILD: cfg.child_domain = arg_u64(state, arg, false); break;
 	case OPT_CHILD_NAME: cfg.child_name = arg; break;
+	case OPT_HUGE: cfg.huge = true; block = HUGE_PAGES; break;
 	case 'j': cfg.json = true; break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	case ARGP_KEY_END:
 		if (cfg.child_domain)
 			break;
-		if (!cfg.size || cfg.size % mock_page ||
+		if (!cfg.size || cfg.size % (cfg.huge ? 2 << 20 : mock_page) ||
 		    cfg.size > (uint64_t)MOCK_APERTURE_LAST + 1 - MOCK_APERTURE_START)
 			argp_error(state, "--size must be a multiple of %llu within the mock aperture",
-				   (unsigned long long)mock_page);
-		if (!cfg.rounds || !cfg.pages || cfg.pages > cfg.size / mock_page)
+				   (unsigned long long)(cfg.huge ? 2 << 20 : mock_page));
+		if (!cfg.rounds || !cfg.pages || cfg.pages > cfg.size / mock_page / block)
 			argp_error(state, "--rounds and --pages must be at least 1, --pages at most the pages mapped");
 		break;
 	default: return ARGP_ERR_UNKNOWN;
@@ -530,13 +538,15 @@ static bool owner_round(int fd, uint64_t r, uint64_t *rng, uint64_t *got, bool t
 	int rc;
 
 	for (uint64_t n = 0; n < cfg.pages;) {
-		uint64_t i = rng_next(rng) % npages;
+		uint64_t i = rng_next(rng) % (npages / block) * block;
 
-		if (!bitmap_test_bit(want, i)) {
-			bitmap_set_bit(want, i);
-			atomic_store(&last_marked[i], r);
-			n++;
+		if (bitmap_test_bit(want, i))
+			continue;
+		for (uint64_t p = i; p < i + block; p++) {
+			bitmap_set_bit(want, p);
+			atomic_store(&last_marked[p], r);
 		}
+		n++;
 	}
 	atomic_store(&started, r);
 	before = atomic_load(&consumers);
@@ -592,6 +602,7 @@ static bool owner_tracks_throughout(void)
 static void report(void)
 {
 	const struct { const char *name; uint64_t v; } f[] = {
+		{ "huge", cfg.huge },
 		{ "rounds", cfg.rounds },
 		{ "owner_harvests", tot.owner_harvests },
 		{ "owner_missing", tot.owner_missing },
@@ -671,10 +682,12 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die("/dev/iommu", fd, NULL);
 	buf = mmap(NULL, cfg.size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | (cfg.huge ? MAP_HUGETLB : 0), -1, 0);
 	if (buf == MAP_FAILED)
-		die("mmap", -errno, NULL);
-	rc = mock_dirty_domain_create(fd, buf, cfg.size, cfg.size, true, &d, &step);
+		die(cfg.huge ? "mmap(MAP_HUGETLB) (see /proc/sys/vm/nr_hugepages)" : "mmap", -errno,
+		    NULL);
+	rc = mock_dirty_domain_create_flags(fd, buf, cfg.size, cfg.size, true,
+					    cfg.huge ? MOCK_FLAGS_DEVICE_HUGE_IOVA : 0, &d, &step);
 	if (rc)
 		die(step, rc, NULL);
 	owner_hwpt = d.hwpt;

@@ -5,11 +5,12 @@
 # that shipped that bug. The parameter is reset after every test.
 #
 #   1  the clearer hands nothing to the other observers
-#   2  observers clear the hardware under a tracking owner
+#   2  observers keep nothing for a tracking owner of what they clear
 #   3  an observer's end stops the hardware while others still observe
 #   4  an observer's enable clears the hardware (as the owner's first does)
 #   5  a record that finds no pending memory is dropped silently (failnth.bats:
 #      only fault injection reaches it)
+#   6  a read keeps nothing of a huge IOPTE beyond its range (exactread)
 
 setup() {
 	load '../../helpers/common-setup'
@@ -58,7 +59,7 @@ noloss_finds() {
 	noloss_finds missing --bound 2 --leased 0 --killers 0 --owner-toggle 0
 }
 
-@test "mutant 2 (observers clear under a tracking owner) is caught by observer.bats" {
+@test "mutant 2 (observers keep nothing for a tracking owner) is caught by observer.bats" {
 	plant 2
 	caught "tracking owner's marking"
 }
@@ -72,4 +73,24 @@ noloss_finds() {
 @test "mutant 4 (enabling clears the hardware) is caught by observer.bats" {
 	plant 4
 	caught "tracking owner's marking"
+}
+
+# exact_finds ARGS...: a short exactread run fails with pages missing.
+exact_finds() {
+	run exactread --rounds 20 --json "$@"
+	echo "# ${lines[-1]}" >&3
+	assert_failure 1
+	(( $(json_get "${lines[-1]}" .missing) > 0 ))
+}
+
+@test "mutant 2 (observers keep nothing for a tracking owner) is caught by exactread" {
+	plant 2
+	exact_finds --owner track
+}
+
+@test "mutant 6 (a read keeps nothing of a huge IOPTE beyond its range) is caught by exactread" {
+	run -0 exactread --rounds 20 --huge --owner none
+	plant 6
+	exact_finds --huge --owner none
+	exact_finds --huge --owner track
 }
