@@ -42,7 +42,7 @@ static struct config {
 	uint64_t rounds, interval_ms, seed;
 	bool hold, exact, json, plain_alloc, no_enable, verify_clear, steal, destroy;
 	const char *ready, *pages_log, *go, *done, *marked, *harvest_go, *comm;
-	bool mark_only;
+	bool mark_only, no_harvest, huge;
 	/* --probe: one bad harvest per round, which must be refused */
 	uint64_t probe_len, probe_page_size;
 } cfg = {
@@ -70,13 +70,16 @@ static void on_signal(int sig)
 
 enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL,
        OPT_PAGES_LOG, OPT_DESTROY, OPT_PROBE, OPT_GO, OPT_DONE, OPT_MARK_ONLY,
-       OPT_MARKED, OPT_HARVEST_GO, OPT_COMM };
+       OPT_MARKED, OPT_HARVEST_GO, OPT_COMM, OPT_NO_HARVEST, OPT_HUGE };
 
 static const struct argp_option options[] = {
 	{ "domains", 'n', "N", 0, "Create N mock domains (default 1)", 0 },
 	{ "size", 's', "SIZE", 0, "Bytes mapped per domain (default 4M)", 0 },
 	{ "chunk", OPT_CHUNK, "SIZE", 0,
 	  "Back the mapping with one SIZE buffer mapped repeatedly (default: SIZE)", 0 },
+	{ "huge", OPT_HUGE, NULL, 0,
+	  "Back it with hugetlb pages (/proc/sys/vm/nr_hugepages) on a device that "
+	  "asks for huge IOPTEs: the mock maps 1 MiB IOPTEs (--chunk a multiple of 2M)", 0 },
 	{ "page-size", 'p', "SIZE", 0,
 	  "Harvest granularity (default: the mock IOMMU page, PAGE_SIZE/2)", 0 },
 	{ "every", 'e', "N", 0, "Dirty every Nth page each round (default 3)", 1 },
@@ -106,6 +109,9 @@ static const struct argp_option options[] = {
 	{ "harvest-go", OPT_HARVEST_GO, "FILE", 0,
 	  "In each round, wait for FILE between marking and harvesting, so another "
 	  "consumer can act on bits the owner has not harvested yet", 4 },
+	{ "no-harvest", OPT_NO_HARVEST, NULL, 0,
+	  "Track but never harvest: only mark pages each round, as a VMM between "
+	  "migration passes", 3 },
 	{ "mark-only", OPT_MARK_ONLY, NULL, 0,
 	  "Never enable tracking nor harvest: only mark pages each round, for "
 	  "observers to read (the mock records marks only while someone tracks)", 3 },
@@ -140,6 +146,8 @@ static void check_config(struct argp_state *state)
 	if (!cfg.size || cfg.size % cfg.page_size || !cfg.chunk ||
 	    cfg.chunk % cfg.page_size || cfg.size % cfg.chunk)
 		argp_error(state, "--size must be a multiple of --chunk, both of --page-size");
+	if (cfg.huge && cfg.chunk % (2 << 20))
+		argp_error(state, "--huge needs a --chunk (default: --size) that is a multiple of 2M");
 	if (cfg.size > APERTURE_BYTES)
 		argp_error(state, "--size exceeds the mock aperture (%llu bytes)",
 			   (unsigned long long)APERTURE_BYTES);
@@ -215,6 +223,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'j': cfg.json = true; break;
 	case OPT_COMM: cfg.comm = arg; break;
+	case OPT_NO_HARVEST: cfg.no_harvest = true; break;
+	case OPT_HUGE: cfg.huge = true; break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	case ARGP_KEY_END: check_config(state); break;
 	default: return ARGP_ERR_UNKNOWN;
@@ -261,8 +271,8 @@ static void setup_domain(int fd, void *buf, struct mock_dirty_domain *d)
 	const char *step;
 	int rc;
 
-	rc = mock_dirty_domain_create(fd, buf, cfg.size, cfg.chunk,
-				      !cfg.plain_alloc, d, &step);
+	rc = mock_dirty_domain_create_flags(fd, buf, cfg.size, cfg.chunk, !cfg.plain_alloc,
+					    cfg.huge ? MOCK_FLAGS_DEVICE_HUGE_IOVA : 0, d, &step);
 	if (rc)
 		die(step, rc);
 	if (!cfg.no_enable) {
@@ -419,7 +429,7 @@ static void run_round(int fd, const struct mock_dirty_domain *d, uint64_t round,
 			    mock_map, &marked);
 	if (rc)
 		die("IOMMU_TEST_OP_DIRTY", rc);
-	if (cfg.mark_only) {
+	if (cfg.mark_only || cfg.no_harvest) {
 		report_round(round, d->hwpt, marked, 0, 0, 0, 0, 0, 0);
 		t->dirtied += marked;
 		return;
@@ -508,9 +518,9 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die("/dev/iommu", fd);
 	buf = mmap(NULL, cfg.chunk, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | (cfg.huge ? MAP_HUGETLB : 0), -1, 0);
 	if (buf == MAP_FAILED)
-		die("mmap", -errno);
+		die(cfg.huge ? "mmap(MAP_HUGETLB) (see /proc/sys/vm/nr_hugepages)" : "mmap", -errno);
 	for (unsigned int i = 0; i < cfg.domains; i++)
 		setup_domain(fd, buf, &dom[i]);
 	if (cfg.ready)

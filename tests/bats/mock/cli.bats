@@ -288,6 +288,43 @@ print([16777216 + i * int(sys.argv[2]) for i in range(len(b) * 8) if b[i // 8] >
 	assert_equal "$(jq '[.estimate.converges, (.predict | length)] | @csv' "$out")" '"true,15"'
 }
 
+@test "rate is exact beside a tracking owner: what was dirtied before it started is not its, and nothing counts twice" {
+	# The owner tracks and marks 1000 pages, then holds without harvesting,
+	# as a VMM between migration passes: the hardware keeps them dirty.
+	start_owner --size 4M --pages 0-999 --rounds 1 --no-harvest --done "$DONE" --hold
+	local id
+	id=$(dom)
+	wait_done
+	run -0 iommu-dirtyctl -j rate "$id" --interval 1 --count 2
+	validate-json rate <<<"$output"
+	assert_equal "$(json_get "$output" '[.windows[].dirty_pages] | @csv')" "0,0"
+	# the owner tracks throughout (exact.bats checks what it then harvests)
+	assert_equal "$(iommu-dirtyctl -j show "$id" | jq .owner_tracking)" true
+}
+
+@test "huge IOPTEs: a dump whose window splits them keeps the rest for the next dump" {
+	# 1 MiB IOPTEs; the first mock page of huge pages 1..8 dirtied. The
+	# window starts inside huge page 1 and ends inside huge page 5: the
+	# hardware clears both whole, and what lies outside the window must come
+	# with the next dump, whole huge pages from their heads.
+	start_owner --huge --size 16M --pages 512,1024,1536,2048,2560,3072,3584,4096 --mark-only \
+		--go "$GO" --done "$DONE" --hold
+	local id
+	id=$(dom)
+	run -0 iommu-dirtyctl enable "$id"
+	touch "$GO"
+	wait_done
+	run -0 iommu-dirtyctl -j dump "$id" --iova 0x1180000 --length 0x400000
+	validate-json dump <<<"$output"
+	assert_equal "$(json_get "$output" '[.extents[] | [.iova, .pages]] | @json')" \
+		"[[$((0x1180000)),$((0x400000 / MOCK_PAGE))]]"
+	run -0 iommu-dirtyctl -j dump "$id"
+	assert_equal "$(json_get "$output" '[.extents[] | [.iova, .pages]] | @json')" \
+		"[[$((0x1100000)),$((0x80000 / MOCK_PAGE))],[$((0x1580000)),$((0x380000 / MOCK_PAGE))]]"
+	run -0 iommu-dirtyctl -j dump "$id"
+	assert_equal "$(json_get "$output" '.extents | length')" 0
+}
+
 @test "rate's verdict: exit 0 when the migration converges, 3 when it does not" {
 	start_owner --size 4M --no-enable --hold
 	local id

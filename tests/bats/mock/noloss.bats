@@ -46,7 +46,7 @@ noloss_clean() {
 # The same races on 1 MiB IOPTEs (hugetlb-backed, MOCK_FLAGS_DEVICE_HUGE_IOVA):
 # each round dirties whole IOPTEs, which every reader gets whole.
 @test "huge IOPTEs: no consumer misses a page around a tracking owner" {
-	run -0 noloss --huge --size 32M --pages 8 --rounds "${NOLOSS_ROUNDS:-300}" --bound 2 \
+	run -0 noloss --huge --size 32M --pages 1 --rounds "${NOLOSS_ROUNDS:-300}" --bound 2 \
 		--leased 2 --killers 1 --json
 	local s=${lines[-1]}
 	noloss_clean "$s"
@@ -55,7 +55,7 @@ noloss_clean() {
 }
 
 @test "huge IOPTEs: no observer misses a page when they alone clear the hardware" {
-	run -0 noloss --huge --size 32M --pages 8 --owner none --rounds "${NOLOSS_ROUNDS:-300}" \
+	run -0 noloss --huge --size 32M --pages 1 --owner none --rounds "${NOLOSS_ROUNDS:-300}" \
 		--bound 2 --leased 1 --killers 1 --json
 	local s=${lines[-1]}
 	noloss_clean "$s"
@@ -63,7 +63,7 @@ noloss_clean() {
 }
 
 @test "huge IOPTEs: an owner that never pauses harvests exactly its own pages" {
-	run -0 noloss --huge --size 32M --pages 8 --owner-toggle 0 --rounds "${NOLOSS_ROUNDS:-300}" \
+	run -0 noloss --huge --size 32M --pages 1 --owner-toggle 0 --rounds "${NOLOSS_ROUNDS:-300}" \
 		--bound 2 --leased 1 --killers 1 --json
 	local s=${lines[-1]}
 	noloss_clean "$s"
