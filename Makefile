@@ -229,7 +229,8 @@ soak: $(DEPS_OK)
 		tests/bats/mock/failnth.bats
 	scripts/kernel.sh default
 	tests/vm/run --name soak-noloss --timeout 5400 -- \
-		env NOLOSS_ROUNDS=10000 bats --formatter tap tests/bats/mock/noloss.bats
+		env NOLOSS_ROUNDS=10000 EXACT_ROUNDS=2000 bats --formatter tap tests/bats/mock/noloss.bats \
+		tests/bats/mock/exact.bats
 
 bench: $(DEPS_OK) all
 	scripts/bench.sh
