@@ -82,13 +82,13 @@ run_bats() {
 	local dir=("$@")
 	say "$stage: bats ${dir[*]} ${vm[*]}"
 	if [ ${#vm[@]} -eq 0 ]; then
-		bats --formatter tap "${dir[@]}" | tee "$R/$stage.tap"
+		bats --timing --formatter tap "${dir[@]}" | tee "$R/$stage.tap"
 		rc=${PIPESTATUS[0]}
 	else
 		tests/vm/run --name "check-$stage" "${vm[@]}" -- \
 			env RACE_ITERATIONS="${RACE_ITERATIONS:-}" NOLOSS_ROUNDS="${NOLOSS_ROUNDS:-}" \
 			FUZZ_COUNT="${FUZZ_COUNT:-}" REQUIRE_FAULT_INJECTION="${REQUIRE_FAULT_INJECTION:-}" \
-			bats --formatter tap "${dir[@]}" | tee "$R/$stage.tap"
+			bats --timing --formatter tap "${dir[@]}" | tee "$R/$stage.tap"
 		rc=${PIPESTATUS[0]}
 	fi
 	tap_guard "$stage" "$rc"
@@ -96,9 +96,15 @@ run_bats() {
 
 # kselftest STAGE BINARY BASELINE VM_ARGS...: an upstream kselftest binary in
 # the guest; one TAP line per case of BASELINE (cases that pass on the
-# unpatched kernel), each of which must still pass.
+# unpatched kernel), each of which must still pass. With KSELFTEST_RERUN=1 a
+# baseline case that failed runs once more, alone, and must pass then:
+# upstream's iommufd_fail_nth bounds each walk at 400 fault points, and on
+# the debug kernel KASAN's stack-depot pools are refilled by whichever task
+# runs out, so a case close to the bound crosses it now and then (seen: one
+# run in three for map_two_domains at exactly 400). A case that fails twice
+# fails; one that passed only on its rerun says so in its TAP line.
 kselftest() {
-	local stage=$1 bin=$2 baseline=$3 out=$R/$1.out pass=$R/$1.passed rc name n=0
+	local stage=$1 bin=$2 baseline=$3 out=$R/$1.out pass=$R/$1.passed rc name n=0 again
 	shift 3
 	tests/vm/run --name "check-$stage" "$@" -- "$bin" >"$out" 2>&1
 	rc=$?
@@ -113,6 +119,10 @@ kselftest() {
 		n=$((n + 1))
 		if grep -qxF "$name" "$pass"; then
 			echo "ok $n - $stage $name" >>"$R/$stage.tap"
+		elif [ "${KSELFTEST_RERUN:-0}" = 1 ] &&
+			again=$(tests/vm/run --name "check-$stage-rerun" "$@" -- "$bin" -r "$name" 2>&1 </dev/null) &&
+			grep -qxF "ok 1 $name" <<<"$again"; then
+			echo "ok $n - $stage $name (failed once, passed when run again alone; see $out)" >>"$R/$stage.tap"
 		else
 			echo "not ok $n - $stage $name (passed on the unpatched kernel)" >>"$R/$stage.tap"
 		fi
@@ -132,8 +142,8 @@ run_selftest() {
 # Upstream's iommufd_fail_nth needs fault injection: the debug kernel.
 run_fail_nth() {
 	say "fail-nth: upstream iommufd_fail_nth on the debug kernel"
-	kselftest fail-nth build/selftest/iommufd_fail_nth tests/selftest/expected-pass-fail-nth.txt \
-		--variant debug --timeout 1800
+	KSELFTEST_RERUN=1 kselftest fail-nth build/selftest/iommufd_fail_nth \
+		tests/selftest/expected-pass-fail-nth.txt --variant debug --timeout 1800
 }
 
 run_compile() {

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dirty_nl.h"
@@ -62,6 +63,13 @@ int dirty_nl_find_domain(struct dirty_nl *n, pid_t owner, uint32_t hwpt, uint64_
 		return -ENOENT;
 	*domain = f.domain;
 	return 0;
+}
+
+void dirty_nl_die(const char *tool, const char *what, int rc, const char *msg)
+{
+	fprintf(stderr, "%s: %s: %s%s%s\n", tool, what, strerror(-rc), msg && *msg ? ": " : "",
+		msg ? msg : "");
+	exit(3);
 }
 
 void dirty_nl_set_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)

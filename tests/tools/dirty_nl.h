@@ -45,6 +45,9 @@ struct dirty_page_map {
 
 void dirty_nl_set_run(void *map, uint64_t iova, uint64_t pages, uint64_t page_size);
 
+/* "TOOL: WHAT: strerror(-rc): MSG" on stderr (MSG may be NULL), then exit 3. */
+_Noreturn void dirty_nl_die(const char *tool, const char *what, int rc, const char *msg);
+
 int dirty_nl_open(struct dirty_nl *n);
 void dirty_nl_close(struct dirty_nl *n);
 int dirty_nl_tracking_set(struct dirty_nl *n, uint64_t domain, bool enable,

@@ -18,8 +18,14 @@
  * reader nothing more in W. The owner tracks before any observer starts and
  * nothing is marked before, so no read may see anything else.
  *
- * Exit status: 0 every read exact; 1 a read missed or added a page; 2 bad
- * usage; 3 an operation failed (no hugetlb pages for --huge, say).
+ * --lease-reuse checks instead that a lease disabled and started again
+ * under the same name while a dump of the old one runs is a new observer:
+ * the dump must end (ENOENT), and the new lease must still hold the pages
+ * the rest of the dump would have read.
+ *
+ * Exit status: 0 every read exact; 1 a read missed or added a page (or the
+ * dump went on as the new lease); 2 bad usage; 3 an operation failed (no
+ * hugetlb pages for --huge, say).
  */
 #include <argp.h>
 #include <errno.h>
@@ -46,7 +52,7 @@
 static struct config {
 	uint64_t size, rounds, marks, reads, seed;
 	unsigned int observers;
-	bool huge, owner_track, json;
+	bool huge, owner_track, json, lease_reuse;
 } cfg = {
 	.size = 96 << 20, .rounds = 40, .marks = 48, .reads = 6, .seed = 1,
 	.observers = 2, .owner_track = true,
@@ -61,7 +67,7 @@ static struct {
 	uint64_t marked, observer_reads, owner_reads, clearing, checked, missing, extra;
 } tot;
 
-enum { OPT_OWNER = 256, OPT_HUGE, OPT_OBSERVERS, OPT_MARKS, OPT_READS };
+enum { OPT_OWNER = 256, OPT_HUGE, OPT_OBSERVERS, OPT_MARKS, OPT_READS, OPT_LEASE_REUSE };
 
 static const struct argp_option options[] = {
 	{ "size", 's', "SIZE", 0, "Bytes mapped (default 96M; a multiple of 2M with --huge)", 0 },
@@ -73,6 +79,8 @@ static const struct argp_option options[] = {
 	{ "marks", OPT_MARKS, "N", 0, "Pages marked per round (default 48)", 1 },
 	{ "reads", OPT_READS, "N", 0, "Reads per round (default 6)", 1 },
 	{ "seed", 'S', "N", 0, "Seed (default 1)", 1 },
+	{ "lease-reuse", OPT_LEASE_REUSE, NULL, 0,
+	  "Instead: re-create a lease under its name while a dump of it runs", 2 },
 	{ "json", 'j', NULL, 0, "Print the summary as one JSON object", 2 },
 	{ 0 }
 };
@@ -102,11 +110,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_READS: cfg.reads = arg_num(state, arg); break;
 	case 'S': cfg.seed = arg_num(state, arg); break;
 	case 'j': cfg.json = true; break;
+	case OPT_LEASE_REUSE: cfg.lease_reuse = true; break;
 	case ARGP_KEY_END: {
 		uint64_t unit = cfg.huge ? 2 << 20 : mock_page;
 
-		if (!cfg.size || cfg.size % unit ||
-		    cfg.size > (uint64_t)MOCK_APERTURE_LAST + 1 - MOCK_APERTURE_START)
+		if (!mock_size_fits(cfg.size, unit))
 			argp_error(state, "--size must be a multiple of %llu within the mock aperture",
 				   (unsigned long long)unit);
 		if (!cfg.observers || cfg.observers > MAX_OBSERVERS)
@@ -120,11 +128,23 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static void die(const char *what, int rc, const char *msg)
+static _Noreturn void die(const char *what, int rc, const char *msg)
 {
-	fprintf(stderr, "exactread: %s: %s%s%s\n", what, strerror(-rc),
-		msg && *msg ? ": " : "", msg ? msg : "");
-	exit(3);
+	dirty_nl_die("exactread", what, rc, msg);
+}
+
+/* Start or end every lease, exactread-0 and on. */
+static void set_leases(struct dirty_nl *n, uint64_t domain, bool enable)
+{
+	for (unsigned int o = 0; o < cfg.observers; o++) {
+		char name[32];
+		int rc;
+
+		snprintf(name, sizeof(name), "exactread-%u", o);
+		rc = dirty_nl_tracking_set(n, domain, enable, name, enable ? 600 : 0);
+		if (rc)
+			die("tracking-set", rc, n->errmsg);
+	}
 }
 
 static void set_range(uint64_t *map, uint64_t first, uint64_t n)
@@ -245,6 +265,83 @@ static void mark(int fd, uint32_t hwpt, uint64_t *rng, uint64_t *marks)
 	tot.marked += cfg.marks;
 }
 
+/* The first run the dump hands us: end the lease and start it again. */
+struct reuse {
+	struct dirty_nl *other;
+	uint64_t domain;
+	bool done;
+	int rc;
+};
+
+static void reuse_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
+{
+	struct reuse *u = arg;
+
+	(void)iova, (void)pages, (void)page_size;
+	if (u->done)
+		return;
+	u->done = true;
+	u->rc = dirty_nl_tracking_set(u->other, u->domain, false, "reused", 0);
+	if (!u->rc)
+		u->rc = dirty_nl_tracking_set(u->other, u->domain, true, "reused", 600);
+}
+
+/*
+ * Every other page dirty, so the extents of the first chunk take many
+ * messages and the dump reads the second chunk only after the lease was
+ * re-created. A second lease keeps the hardware tracking throughout.
+ */
+static void lease_reuse(int fd, uint32_t hwpt, uint64_t domain, struct dirty_nl *n,
+			uint64_t *marks, uint64_t *got)
+{
+	struct dirty_page_map map = { .bits = got, .base = MOCK_APERTURE_START,
+				      .nbits = npages, .page = mock_page };
+	struct dirty_read req = { .domain = domain, .name = "reused", .extents = true };
+	struct reuse u = { .domain = domain };
+	struct dirty_nl other;
+	int rc;
+
+	if (npages <= CHUNK_PAGES)
+		die("--lease-reuse needs --size above one chunk", -EINVAL, NULL);
+	rc = dirty_nl_open(&other);
+	if (rc)
+		die("iommu-dirty", rc, NULL);
+	u.other = &other;
+	if ((rc = dirty_nl_tracking_set(n, domain, true, "keeper", 600)) ||
+	    (rc = dirty_nl_tracking_set(n, domain, true, "reused", 600)))
+		die("tracking-set", rc, n->errmsg);
+	for (uint64_t p = 0; p < npages; p += 2)
+		bitmap_set_bit(marks, p);
+	rc = mock_set_dirty(fd, hwpt, MOCK_APERTURE_START, cfg.size, mock_page, marks, NULL);
+	if (rc)
+		die("IOMMU_TEST_OP_DIRTY", rc, NULL);
+	rc = dirty_nl_read(n, &req, reuse_run, &u);
+	if (u.rc)
+		die("tracking-set from a second socket", u.rc, other.errmsg);
+	if (rc != -ENOENT) {
+		fprintf(stderr, "exactread: the dump of the old lease %s\n",
+			rc ? strerror(-rc) : "went on as the new one");
+		tot.extra++;
+	}
+	/* The new lease is owed everything the old dump did not reach */
+	memset(got, 0, words * 8);
+	req.extents = false;
+	rc = dirty_nl_read(n, &req, dirty_nl_set_run, &map);
+	if (rc)
+		die("bitmap-get", rc, n->errmsg);
+	tot.observer_reads += 2;
+	for (uint64_t p = CHUNK_PAGES; p < npages; p += 2) {
+		tot.checked++;
+		if (!bitmap_test_bit(got, p) && tot.missing++ < 5)
+			fprintf(stderr, "exactread: the new lease missed page %llu\n",
+				(unsigned long long)p);
+	}
+	if ((rc = dirty_nl_tracking_set(n, domain, false, "reused", 0)) ||
+	    (rc = dirty_nl_tracking_set(n, domain, false, "keeper", 0)))
+		die("tracking-set", rc, n->errmsg);
+	dirty_nl_close(&other);
+}
+
 static void report(void)
 {
 	const struct { const char *name; uint64_t v; } f[] = {
@@ -316,14 +413,14 @@ int main(int argc, char **argv)
 		rc = dirty_nl_find_domain(&n, getpid(), d.hwpt, &domain);
 	if (rc)
 		die("iommu-dirty: finding our domain", rc, n.errmsg);
-	for (unsigned int o = 0; o < cfg.observers; o++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "exactread-%u", o);
-		rc = dirty_nl_tracking_set(&n, domain, true, name, 600);
-		if (rc)
-			die("tracking-set", rc, n.errmsg);
+	if (cfg.lease_reuse) {
+		lease_reuse(fd, d.hwpt, domain, &n, marks, got);
+		report();
+		dirty_nl_close(&n);
+		close(fd);
+		return tot.missing || tot.extra ? 1 : 0;
 	}
+	set_leases(&n, domain, true);
 
 	rng = cfg.seed;
 	for (uint64_t r = 0; r < cfg.rounds; r++) {
@@ -361,14 +458,7 @@ int main(int argc, char **argv)
 	}
 
 	report();
-	for (unsigned int o = 0; o < cfg.observers; o++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "exactread-%u", o);
-		rc = dirty_nl_tracking_set(&n, domain, false, name, 0);
-		if (rc)
-			die("tracking-set", rc, n.errmsg);
-	}
+	set_leases(&n, domain, false);
 	dirty_nl_close(&n);
 	close(fd);
 	munmap(buf, cfg.size);

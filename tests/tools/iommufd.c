@@ -166,6 +166,12 @@ int mock_set_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t len,
 	return rc;
 }
 
+bool mock_size_fits(uint64_t size, uint64_t unit)
+{
+	return size && !(size % unit) &&
+	       size <= (uint64_t)MOCK_APERTURE_LAST + 1 - MOCK_APERTURE_START;
+}
+
 int mock_dirty_domain_create(int fd, void *buf, uint64_t size, uint64_t chunk,
 			     bool dirty_alloc, struct mock_dirty_domain *d,
 			     const char **step)

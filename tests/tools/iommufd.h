@@ -36,6 +36,9 @@ int mock_domain_replace(int fd, uint32_t stdev_id, uint32_t pt_id);
 int mock_set_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t len,
 		   uint64_t page_size, const uint64_t *bitmap, uint64_t *nr_dirty);
 
+/* @size bytes, a multiple of @unit, fit the mock's aperture. */
+bool mock_size_fits(uint64_t size, uint64_t unit);
+
 /* The objects of one mock domain set up by mock_dirty_domain_create(). */
 struct mock_dirty_domain {
 	uint32_t ioas, stdev, idev, hwpt;

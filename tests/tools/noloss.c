@@ -168,8 +168,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (cfg.child_domain)
 			break;
-		if (!cfg.size || cfg.size % (cfg.huge ? 2 << 20 : mock_page) ||
-		    cfg.size > (uint64_t)MOCK_APERTURE_LAST + 1 - MOCK_APERTURE_START)
+		if (!mock_size_fits(cfg.size, cfg.huge ? 2 << 20 : mock_page))
 			argp_error(state, "--size must be a multiple of %llu within the mock aperture",
 				   (unsigned long long)(cfg.huge ? 2 << 20 : mock_page));
 		if (!cfg.rounds || !cfg.pages || cfg.pages > cfg.size / mock_page / block)
@@ -180,11 +179,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static void die(const char *what, int rc, const char *msg)
+static _Noreturn void die(const char *what, int rc, const char *msg)
 {
-	fprintf(stderr, "noloss: %s: %s%s%s\n", what, strerror(-rc),
-		msg && *msg ? ": " : "", msg ? msg : "");
-	exit(3);
+	dirty_nl_die("noloss", what, rc, msg);
 }
 
 static void sleep_us(uint64_t us)

@@ -42,6 +42,15 @@ exact_clean() {
 	exact_clean --huge --owner none --observers 3 --seed 7
 }
 
+@test "a lease disabled and started again under its name while a dump of it runs is a new observer" {
+	# The dump of the old lease must end with ENOENT, not go on as the new
+	# one and clear the pages the new one is owed (a second lease keeps the
+	# hardware tracking, so the new one starts with those pages dirty)
+	run -0 exactread --lease-reuse --owner none --json
+	assert_equal "$(json_get "${lines[-1]}" '[.missing, .extra] | @csv')" "0,0"
+	(( $(json_get "${lines[-1]}" .pages_checked) > 0 ))
+}
+
 @test "exactread refuses bad usage with exit 2" {
 	run -2 exactread --huge --size 3M
 	assert_output --partial "--size must be a multiple of 2097152"
