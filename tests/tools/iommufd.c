@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "iommufd_test.h"
@@ -164,6 +165,16 @@ int mock_set_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t len,
 	if (!rc && nr_dirty)
 		*nr_dirty = cmd.dirty.out_nr_dirty;
 	return rc;
+}
+
+void *mock_buffer(uint64_t size, bool huge, const char **step)
+{
+	void *buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | (huge ? MAP_HUGETLB : 0),
+			 -1, 0);
+
+	*step = huge ? "mmap(MAP_HUGETLB) (see /proc/sys/vm/nr_hugepages)" : "mmap";
+	return buf == MAP_FAILED ? NULL : buf;
 }
 
 bool mock_size_fits(uint64_t size, uint64_t unit)

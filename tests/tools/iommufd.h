@@ -36,6 +36,13 @@ int mock_domain_replace(int fd, uint32_t stdev_id, uint32_t pt_id);
 int mock_set_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t len,
 		   uint64_t page_size, const uint64_t *bitmap, uint64_t *nr_dirty);
 
+/*
+ * A populated buffer of @size bytes to map, from hugetlb pages if @huge
+ * (for MOCK_FLAGS_DEVICE_HUGE_IOVA). NULL with errno set on failure, and
+ * *@step naming what failed.
+ */
+void *mock_buffer(uint64_t size, bool huge, const char **step);
+
 /* @size bytes, a multiple of @unit, fit the mock's aperture. */
 bool mock_size_fits(uint64_t size, uint64_t unit);
 

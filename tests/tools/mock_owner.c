@@ -493,6 +493,7 @@ int main(int argc, char **argv)
 	uint64_t rng, npages, *want, *got, *mock_map;
 	struct totals t = { 0 };
 	struct mock_dirty_domain *dom;
+	const char *step;
 	void *buf;
 	int fd;
 
@@ -517,10 +518,9 @@ int main(int argc, char **argv)
 	fd = iommufd_open();
 	if (fd < 0)
 		die("/dev/iommu", fd);
-	buf = mmap(NULL, cfg.chunk, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | (cfg.huge ? MAP_HUGETLB : 0), -1, 0);
-	if (buf == MAP_FAILED)
-		die(cfg.huge ? "mmap(MAP_HUGETLB) (see /proc/sys/vm/nr_hugepages)" : "mmap", -errno);
+	buf = mock_buffer(cfg.chunk, cfg.huge, &step);
+	if (!buf)
+		die(step, -errno);
 	for (unsigned int i = 0; i < cfg.domains; i++)
 		setup_domain(fd, buf, &dom[i]);
 	if (cfg.ready)

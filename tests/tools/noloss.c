@@ -678,11 +678,9 @@ int main(int argc, char **argv)
 	fd = iommufd_open();
 	if (fd < 0)
 		die("/dev/iommu", fd, NULL);
-	buf = mmap(NULL, cfg.size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | (cfg.huge ? MAP_HUGETLB : 0), -1, 0);
-	if (buf == MAP_FAILED)
-		die(cfg.huge ? "mmap(MAP_HUGETLB) (see /proc/sys/vm/nr_hugepages)" : "mmap", -errno,
-		    NULL);
+	buf = mock_buffer(cfg.size, cfg.huge, &step);
+	if (!buf)
+		die(step, -errno, NULL);
 	rc = mock_dirty_domain_create_flags(fd, buf, cfg.size, cfg.size, true,
 					    cfg.huge ? MOCK_FLAGS_DEVICE_HUGE_IOVA : 0, &d, &step);
 	if (rc)
