@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* monitor: print iommu-dirty notifications as they arrive, one line each. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,10 +10,13 @@
 #include "cli.h"
 #include "opts.h"
 
+enum { OPT_RCVBUF = 0x100 };
+
 struct monitor {
 	struct cli_args a;
 	struct cli *c;
 	uint64_t count, seen;
+	uint64_t rcvbuf;	/* bytes; 0: the library's 4 MiB */
 };
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -22,6 +26,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	if (key == 'c') {
 		if (parse_u64(arg, &m->count) || !m->count)
 			argp_error(state, "--count takes a positive number, not '%s'", arg);
+		return 0;
+	}
+	if (key == OPT_RCVBUF) {
+		if (parse_size(arg, &m->rcvbuf) || !m->rcvbuf || m->rcvbuf > INT_MAX / 2)
+			argp_error(state, "--rcvbuf takes a size from 1 to %d bytes, not '%s'",
+				   INT_MAX / 2, arg);
 		return 0;
 	}
 	return cli_collect(key, arg, state);
@@ -83,6 +93,9 @@ int cmd_monitor(struct cli *c, int argc, char **argv)
 {
 	static const struct argp_option options[] = {
 		{ "count", 'c', "N", 0, "Stop after N notifications", 0 },
+		{ "rcvbuf", OPT_RCVBUF, "SIZE", 0,
+		  "The notification socket's receive buffer (default 4M): larger to ride out "
+		  "bigger bursts, smaller to learn of an overrun sooner", 0 },
 		{ 0 }
 	};
 	static const struct argp argp = {
@@ -104,6 +117,12 @@ int cmd_monitor(struct cli *c, int argc, char **argv)
 	rc = cli_need_caps(c, false) ?: cli_connect(c) ?: cli_join_monitor(c, c->h);
 	if (rc)
 		return rc;
+	if (m.rcvbuf) {
+		rc = iommudirty_set_rcvbuf(c->h, (int)m.rcvbuf);
+		if (rc)
+			return cli_fail(c, rc, "cannot set the receive buffer to %llu bytes",
+					(unsigned long long)m.rcvbuf);
+	}
 	cli_catch_signals();
 	pfd.fd = iommudirty_monitor_fd(c->h);
 	pfd.events = POLLIN;

@@ -605,6 +605,18 @@ IOMMUDIRTY_API int iommudirty_monitor_start(struct iommudirty *h)
 	return rc ? errno_of(rc) : 0;
 }
 
+IOMMUDIRTY_API int iommudirty_set_rcvbuf(struct iommudirty *h, int bytes)
+{
+	if (h->busy)
+		return -EBUSY;
+	h->errmsg[0] = '\0';
+	if (bytes < 1) {
+		snprintf(h->errmsg, sizeof(h->errmsg), "a receive buffer of %d bytes", bytes);
+		return -EINVAL;
+	}
+	return set_rcvbuf(h, bytes);
+}
+
 IOMMUDIRTY_API int iommudirty_monitor_fd(const struct iommudirty *h)
 {
 	return nl_socket_get_fd(h->sk);

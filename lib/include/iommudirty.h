@@ -221,6 +221,13 @@ typedef int (*iommudirty_event_fn)(enum iommudirty_event ev, const struct iommud
  * granted less.
  */
 IOMMUDIRTY_API int iommudirty_monitor_start(struct iommudirty *h);
+/*
+ * Set the handle's receive buffer to @bytes (at least 1) instead, like
+ * iproute2's -rcvbuf: a monitor that must hold more than 4 MiB of bursts,
+ * or less to see an overrun sooner. The same rules as monitor_start:
+ * -ENOBUFS if the kernel granted less than asked, -EINVAL for @bytes < 1.
+ */
+IOMMUDIRTY_API int iommudirty_set_rcvbuf(struct iommudirty *h, int bytes);
 IOMMUDIRTY_API int iommudirty_monitor_fd(const struct iommudirty *h);
 IOMMUDIRTY_API int iommudirty_monitor_dispatch(struct iommudirty *h, iommudirty_event_fn fn,
 					       void *arg);

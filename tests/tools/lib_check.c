@@ -113,6 +113,13 @@ static int cmd_rcvbuf(void)
 	printf("# monitor receive buffer %d\n", rc);
 	/* the kernel reports twice what it grants */
 	check(rc >= 2 * (4 << 20), "the monitor socket got its 4 MiB receive buffer", 0);
+	rc = iommudirty_set_rcvbuf(h, 64 << 10);
+	check(rc == 0, "set_rcvbuf 64 KiB succeeds", rc);
+	rc = rcvbuf(iommudirty_monitor_fd(h));
+	check(rc == 2 * (64 << 10), "set_rcvbuf shrinks the buffer to 64 KiB", 0);
+	rc = iommudirty_set_rcvbuf(h, 0);
+	check(rc == -EINVAL && *iommudirty_errmsg(h), "set_rcvbuf 0 is -EINVAL, with a message",
+	      rc);
 	iommudirty_close(h);
 	return failed;
 }

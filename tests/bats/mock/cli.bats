@@ -464,12 +464,13 @@ print({s.labels["comm"] for f in parse(sys.stdin.read()) for s in f.samples if s
 
 @test "monitor says in its stream when notifications were lost to an overrun" {
 	local out=$BATS_TEST_TMPDIR/mon m
-	iommu-dirtyctl -j monitor >"$out" &
+	# a buffer of a few notifications: a small flood overruns it
+	iommu-dirtyctl -j monitor --rcvbuf 4K >"$out" &
 	m=$!
 	wait_monitor_listener
 	# a stopped reader, and a flood of domain-add and domain-del notifications
 	kill -STOP "$m"
-	start_owner --domains 1500 --size 64K --no-enable --hold
+	start_owner --domains 64 --size 64K --no-enable --hold
 	stop_owner
 	OWNER_PID=
 	kill -CONT "$m"
@@ -478,5 +479,8 @@ print({s.labels["comm"] for f in parse(sys.stdin.read()) for s in f.samples if s
 	wait "$m"
 	validate-json monitor --lines <"$out"
 	assert_equal "$(jq -s 'map(select(.event == "lost")) | length > 0' "$out")" true
+	run -2 iommu-dirtyctl monitor --rcvbuf 0
+	assert_output --partial "--rcvbuf takes a size from 1 to 1073741823 bytes, not '0'"
+	run -2 iommu-dirtyctl monitor --rcvbuf 4X
 	assert_equal "$(jq -s 'map(select(.event == "lost")) | .[0].time > 0' "$out")" true
 }

@@ -235,12 +235,13 @@ screen_ids() {
 	start_owner --size 1M --no-enable --hold
 	local first=$OWNER_PID id1
 	id1=$(dom "$first")
-	start_screen iommu-dirtyctl top -d 60
+	start_screen iommu-dirtyctl top -d 3600
 	wait_screen "^ +$id1 +$first "
-	# a refresh is a minute away: only the notification can show these
+	# a refresh is an hour away: only the notifications can show these
+	# (as the last notification had it: mapped before or after it)
 	OWNER2_PID=$OWNER_PID
 	start_owner --size 2M --no-enable --hold
-	wait_screen "^ +[0-9]+ +$OWNER_PID mock-owner .* off +2M "
+	wait_screen "^ +[0-9]+ +$OWNER_PID mock-owner .* off +(0|2M) "
 	kill -TERM "$first"
 	wait_screen "^ +$id1 +$first mock-owner .* gone "
 	keys q
@@ -309,14 +310,17 @@ screen_ids() {
 }
 
 @test "a resize redraws the screen at once, not at the next refresh" {
-	screen_of_owner 60
-	# SIGWINCH must wake top's wait: the refresh is a minute away
-	tmux -L "$TMUX_SOCKET" resize-window -t top -x 50 -y 8
+	# 50 columns cut the row short; only a redraw can fill the wider screen,
+	# and the refresh that would also do it is an hour away
+	COLS=50 screen_of_owner 3600
+	[ "$(screen_width)" -le 50 ]
+	tmux -L "$TMUX_SOCKET" resize-window -t top -x 150 -y 30
 	for _ in $(seq 100); do
-		[ "$(screen_width)" -le 50 ] && screen | grep -q "^ +ID +PID" && break
+		[ "$(screen_width)" -gt 50 ] && break
 		sleep 0.1
 	done
-	[ "$(screen_width)" -le 50 ]
+	[ "$(screen_width)" -gt 50 ]
+	wait_screen "^ +$ID +$OWNER_PID mock-owner .* off +1M "
 	# and SIGTERM ends it as promptly
 	kill -TERM "$(screen_pid)"
 	wait_exit 0
