@@ -479,8 +479,8 @@ print({s.labels["comm"] for f in parse(sys.stdin.read()) for s in f.samples if s
 	wait "$m"
 	validate-json monitor --lines <"$out"
 	assert_equal "$(jq -s 'map(select(.event == "lost")) | length > 0' "$out")" true
+	assert_equal "$(jq -s 'map(select(.event == "lost")) | .[0].time > 0' "$out")" true
 	run -2 iommu-dirtyctl monitor --rcvbuf 0
 	assert_output --partial "--rcvbuf takes a size from 1 to 1073741823 bytes, not '0'"
 	run -2 iommu-dirtyctl monitor --rcvbuf 4X
-	assert_equal "$(jq -s 'map(select(.event == "lost")) | .[0].time > 0' "$out")" true
 }
