@@ -44,6 +44,9 @@
  * With the owner tracking throughout (--owner-toggle 0), its harvests must
  * be exactly the pages it marked: any extra page is a failure.
  *
+ * A read that misses a page tells, for the first such page, the rounds that
+ * marked it and what the session's last reads held of it.
+ *
  * Exit status: 0 no consumer missed a page, 1 a page was missed, invented
  * or stale, marking was refused while a consumer was live, the owner's
  * harvest held extra pages while it never paused, or a lease vanished
@@ -198,14 +201,50 @@ static uint64_t *round_pages(uint64_t r)
 	return history + (r - 1) * words;
 }
 
+/* The session's last reads, told when one of them misses a page. */
+#define READ_LOG 16
+
+struct read_log {
+	uint64_t c0, h0, s1, n;
+	bool clear, extents;
+	uint64_t *bits;
+};
+
 /* What one observer session has established so far. */
 struct session {
 	const char *who;
+	char name[32];		/* the lease, or "" for a socket-bound observer */
+	uint64_t begun;		/* "started" when the session began */
 	uint64_t checked;	/* rounds up to this one are checked */
 	uint64_t *last_s1;	/* per page: "started" after the last clearing read holding it */
 	uint64_t settled;	/* pages last marked up to this round must not come back */
 	uint64_t *cur;
+	uint64_t nreads;
+	struct read_log log[READ_LOG];
 };
+
+/* Say what the session's reads held of page @p, and when it was marked. */
+static void tell_history(const struct session *s, uint64_t p, uint64_t upto)
+{
+	uint64_t first = s->nreads > READ_LOG ? s->nreads - READ_LOG : 0;
+
+	fprintf(stderr, "noloss:   %s%s%s began after round %llu; page %llu marked in rounds",
+		s->who, s->name[0] ? " " : "", s->name, (unsigned long long)s->begun,
+		(unsigned long long)p);
+	for (uint64_t r = 1; r <= upto && r <= cfg.rounds; r++)
+		if (bitmap_test_bit(round_pages(r), p))
+			fprintf(stderr, " %llu", (unsigned long long)r);
+	fprintf(stderr, "\n");
+	for (uint64_t i = first; i < s->nreads; i++) {
+		const struct read_log *l = &s->log[i % READ_LOG];
+
+		fprintf(stderr, "noloss:   read %llu (%s, %s): after round %llu completed and %llu harvested, before %llu started: %s\n",
+			(unsigned long long)l->n, l->clear ? "clearing" : "no-clear",
+			l->extents ? "extents" : "raw", (unsigned long long)l->c0,
+			(unsigned long long)l->h0, (unsigned long long)l->s1 + 1,
+			bitmap_test_bit(l->bits, p) ? "held it" : "did not hold it");
+	}
+}
 
 /* Pages of the read that were never marked, or came back once settled. */
 static void check_invented(const struct session *s, uint64_t *invented, uint64_t *stale)
@@ -250,6 +289,8 @@ static void check_read(struct session *s, uint64_t c0, uint64_t h0, uint64_t s1,
 			if (missing++ < 5)
 				fprintf(stderr, "noloss: %s missed page %llu of round %llu\n",
 					s->who, (unsigned long long)p, (unsigned long long)r);
+			if (missing == 1)
+				tell_history(s, p, s1);
 		}
 	}
 	for (uint64_t r = s->checked + 1; r <= s1; r++)
@@ -274,7 +315,14 @@ static void check_read(struct session *s, uint64_t c0, uint64_t h0, uint64_t s1,
 		for (uint64_t p = 0; p < npages; p++)
 			if (bitmap_test_bit(s->cur, p))
 				s->last_s1[p] = s1;
-		s->checked = c0;
+		/*
+		 * Never back below the session's start: a read that began
+		 * before the round current at the enable completed must not
+		 * make that round, maybe marked before the observer existed,
+		 * the observer's business.
+		 */
+		if (c0 > s->checked)
+			s->checked = c0;
 		if (settled > s->settled)
 			s->settled = settled;
 	}
@@ -294,29 +342,43 @@ static int session_read(struct session *s, struct dirty_nl *n, const char *name,
 	uint64_t c0, h0, s1;
 	int rc;
 
+	struct read_log *l;
+
 	memset(s->cur, 0, words * 8);
 	h0 = atomic_load(&harvested);
 	c0 = atomic_load(&completed);
 	rc = dirty_nl_read(n, &req, dirty_nl_set_run, &map);
 	s1 = atomic_load(&started);
-	if (!rc)
-		check_read(s, c0, h0, s1, !req.no_clear);
-	return rc;
+	if (rc)
+		return rc;
+	l = &s->log[s->nreads % READ_LOG];
+	*l = (struct read_log){ .c0 = c0, .h0 = h0, .s1 = s1, .n = ++s->nreads,
+				.clear = !req.no_clear, .extents = req.extents, .bits = l->bits };
+	memcpy(l->bits, s->cur, words * 8);
+	check_read(s, c0, h0, s1, !req.no_clear);
+	return 0;
 }
 
 static void session_begin(struct session *s, const char *who)
 {
 	s->who = who;
+	s->name[0] = 0;
+	s->nreads = 0;
 	s->last_s1 = calloc(npages, 8);
 	s->cur = calloc(words, 8);
 	if (!s->last_s1 || !s->cur)
 		die("calloc", -ENOMEM, NULL);
+	for (int i = 0; i < READ_LOG; i++)
+		if (!(s->log[i].bits = calloc(words, 8)))
+			die("calloc", -ENOMEM, NULL);
 }
 
 /* Rounds that started before the observer existed are not its business. */
-static void session_started(struct session *s)
+static void session_started(struct session *s, const char *name)
 {
-	s->checked = atomic_load(&started);
+	snprintf(s->name, sizeof(s->name), "%s", name ? name : "");
+	s->nreads = 0;
+	s->begun = s->checked = atomic_load(&started);
 	s->settled = 0;
 	memset(s->last_s1, 0, npages * 8);
 	pthread_mutex_lock(&tot.lock);
@@ -328,6 +390,8 @@ static void session_end(struct session *s)
 {
 	free(s->last_s1);
 	free(s->cur);
+	for (int i = 0; i < READ_LOG; i++)
+		free(s->log[i].bits);
 }
 
 static void *bound_observer(void *arg)
@@ -346,7 +410,7 @@ static void *bound_observer(void *arg)
 		if (rc)
 			die("tracking-set enable", rc, n.errmsg);
 		atomic_fetch_add(&consumers, CONSUMER_START);
-		session_started(&s);
+		session_started(&s, NULL);
 		for (uint64_t k = 5 + rng_next(&rng) % 25; k && !atomic_load(&finished); k--) {
 			rc = session_read(&s, &n, NULL, &rng);
 			if (rc)
@@ -435,7 +499,7 @@ static void *leased_observer(void *arg)
 		/* A lease that will expire is never counted live */
 		if (!expire)
 			atomic_fetch_add(&consumers, CONSUMER_START);
-		session_started(&s);
+		session_started(&s, name);
 		rc = 0;
 		for (uint64_t k = 3 + rng_next(&rng) % 10; k && !atomic_load(&finished); k--) {
 			rc = lease_read(&s, name, &rng);
