@@ -53,6 +53,31 @@ mine() {
 	stop_owner
 }
 
+# owner_dirty_pages ARGS...: mock-owner ARGS until its rounds are done;
+# DIRTY_PAGES is then its domain's dirty-pages and the pages its harvests
+# set, summed.
+owner_dirty_pages() {
+	start_owner "$@" --hold --json
+	run -0 ynl --dump domain-get
+	local id
+	id=$(mine <<<"$output" | jq '.[0].id')
+	run -0 ynl --do domain-get --json "{\"id\": $id}"
+	DIRTY_PAGES="$(jq '."dirty-pages"' <<<"$output") $(jq -s '[.[] | select(.round) | .harvested] | add' "$BATS_TEST_TMPDIR/owner.out")"
+	stop_owner
+}
+
+@test "dirty-pages counts the pages each harvest set, once, at its page size" {
+	# One 2 KiB mock page dirty in each of three 16 KiB pages, two rounds
+	owner_dirty_pages --size 1M --page-size 16K --pages 0,7,63 --rounds 2
+	assert_equal "$DIRTY_PAGES" "6 6"
+	# One 1 MiB IOPTE dirty in each of two 2 MiB pages
+	owner_dirty_pages --huge --size 4M --page-size 2M --pages 0,1
+	assert_equal "$DIRTY_PAGES" "2 2"
+	# A 1 MiB IOPTE is 512 pages at the mock's own page size
+	owner_dirty_pages --huge --size 4M --pages 0,1024
+	assert_equal "$DIRTY_PAGES" "1024 1024"
+}
+
 @test "a domain allocated without DIRTY_TRACKING shows mechanism none, not tracking" {
 	start_owner --no-dirty-alloc --no-enable --hold
 	run -0 ynl --dump domain-get
