@@ -8,7 +8,9 @@
  * Observer threads meanwhile pick live domains, observe them (bound to a
  * socket, or as short leases), read raw or extents, clearing or not,
  * whole or windows, then disable or just close their socket. Killer
- * processes start observers that read and SIGKILL them mid-dump.
+ * processes start observers that read and SIGKILL them mid-dump. With
+ * --huge the domains map 1 MiB IOPTEs (hugetlb-backed), owners dirty whole
+ * IOPTEs, and observers' windows start and end inside them.
  *
  * Owners' operations must all succeed, and a tracking owner's harvest must
  * hold exactly the pages it marked since its last one (observers read
@@ -45,12 +47,21 @@
 #include "opts.h"
 #include "rng.h"
 
-#define SIZE (1 << 20)
-#define CHUNK (256 << 10)
+/* The mock's huge IOPTE (MOCK_HUGE_PAGE_SIZE) */
+#define HUGE_IOPTE (1 << 20)
 
 static struct config {
 	uint64_t iterations, owners, observers, killers, seed;
+	bool huge;
 } cfg = { .iterations = 200, .owners = 2, .observers = 2, .killers = 1, .seed = 1 };
+
+/*
+ * Bytes each domain maps, in chunks remapped one at a time, and the pages
+ * an owner dirties together (an IOPTE reads dirty whole).
+ */
+static uint64_t size = 1 << 20, chunk = 256 << 10, block = 1;
+
+enum { OPT_HUGE = 256 };
 
 static const struct argp_option options[] = {
 	{ "iterations", 'n', "N", 0, "Domains created and ended by the owners (default 200)", 0 },
@@ -58,6 +69,8 @@ static const struct argp_option options[] = {
 	{ "observers", 'b', "N", 0, "Observer threads (default 2)", 0 },
 	{ "killers", 'k', "N", 0, "Processes killing observers mid-dump (default 1)", 0 },
 	{ "seed", 's', "N", 0, "Seed (default 1)", 0 },
+	{ "huge", OPT_HUGE, NULL, 0,
+	  "Map 4 MiB per domain with 1 MiB IOPTEs from hugetlb pages", 0 },
 	{ 0 }
 };
 
@@ -71,6 +84,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'b': field = &cfg.observers; break;
 	case 'k': field = &cfg.killers; break;
 	case 's': field = &cfg.seed; break;
+	case OPT_HUGE: cfg.huge = true; return 0;
 	default: return ARGP_ERR_UNKNOWN;
 	}
 	if (parse_u64(arg, field) || *field > 1000000)
@@ -179,7 +193,7 @@ static void check_harvest(const uint64_t *marked, const uint64_t *got, uint64_t 
 static void owner_iteration(struct dirty_nl *n, uint64_t *rng, void *buf, uint64_t *marked,
 			    uint64_t *got)
 {
-	uint64_t npages = SIZE / mock_page, nr, mark_start;
+	uint64_t npages = size / mock_page, nr, mark_start;
 	bool track = rng_below(rng, 2);
 	struct mock_dirty_domain d;
 	struct own_domain own = { 0 };
@@ -192,7 +206,8 @@ static void owner_iteration(struct dirty_nl *n, uint64_t *rng, void *buf, uint64
 	}
 	pthread_mutex_lock(&create_lock);
 	own.created_after = clock_ns(CLOCK_REALTIME);
-	rc = mock_dirty_domain_create(fd, buf, SIZE, CHUNK, true, &d, &step);
+	rc = mock_dirty_domain_create_flags(fd, buf, size, chunk, true,
+					    cfg.huge ? MOCK_FLAGS_DEVICE_HUGE_IOVA : 0, &d, &step);
 	if (!rc) {
 		own.hwpt = d.hwpt;
 		if (iommudirty_domains(n->h, find_own, &own) || own.found != 1)
@@ -207,13 +222,17 @@ static void owner_iteration(struct dirty_nl *n, uint64_t *rng, void *buf, uint64
 	if (track && (rc = iommufd_set_dirty_tracking(fd, d.hwpt, 1)))
 		unexpected("owner", "IOMMU_HWPT_SET_DIRTY_TRACKING", rc, NULL);
 	for (uint64_t round = rng_below(rng, 5); round; round--) {
-		uint64_t at = rng_below(rng, SIZE / CHUNK) * CHUNK;
+		uint64_t at = rng_below(rng, size / chunk) * chunk;
 
 		memset(marked, 0, npages / 8);
-		for (int i = 0; i < 32; i++)
-			bitmap_set_bit(marked, rng_below(rng, npages));
+		for (int i = 0; i < (cfg.huge ? 2 : 32); i++) {
+			uint64_t first = rng_below(rng, npages / block) * block;
+
+			for (uint64_t p = first; p < first + block; p++)
+				bitmap_set_bit(marked, p);
+		}
 		mark_start = clock_ns(CLOCK_REALTIME);
-		rc = mock_set_dirty(fd, d.hwpt, MOCK_APERTURE_START, SIZE, mock_page, marked, &nr);
+		rc = mock_set_dirty(fd, d.hwpt, MOCK_APERTURE_START, size, mock_page, marked, &nr);
 		if (rc == -EINVAL && !track)
 			check_refusal(n, own.id, mark_start);
 		else if (rc)
@@ -221,7 +240,7 @@ static void owner_iteration(struct dirty_nl *n, uint64_t *rng, void *buf, uint64
 		if (track) {
 			/* the ioctl only sets bits: start each harvest from nothing */
 			memset(got, 0, npages / 8);
-			rc = iommufd_get_dirty_bitmap(fd, d.hwpt, MOCK_APERTURE_START, SIZE, mock_page,
+			rc = iommufd_get_dirty_bitmap(fd, d.hwpt, MOCK_APERTURE_START, size, mock_page,
 						      got, 0);
 			if (rc)
 				unexpected("owner", "IOMMU_HWPT_GET_DIRTY_BITMAP", rc, NULL);
@@ -230,11 +249,11 @@ static void owner_iteration(struct dirty_nl *n, uint64_t *rng, void *buf, uint64
 			atomic_fetch_add(&counts->harvests, 1);
 		}
 		/* a hole for a moment, under the observers' reads */
-		rc = iommufd_ioas_unmap(fd, d.ioas, MOCK_APERTURE_START + at, CHUNK);
+		rc = iommufd_ioas_unmap(fd, d.ioas, MOCK_APERTURE_START + at, chunk);
 		if (rc)
 			unexpected("owner", "IOMMU_IOAS_UNMAP", rc, NULL);
 		usleep((useconds_t)rng_below(rng, 2000));
-		rc = iommufd_ioas_map_fixed(fd, d.ioas, buf, CHUNK, MOCK_APERTURE_START + at);
+		rc = iommufd_ioas_map_fixed(fd, d.ioas, buf, chunk, MOCK_APERTURE_START + at);
 		if (rc)
 			unexpected("owner", "IOMMU_IOAS_MAP", rc, NULL);
 		atomic_fetch_add(&counts->remaps, 1);
@@ -255,13 +274,14 @@ static void owner_iteration(struct dirty_nl *n, uint64_t *rng, void *buf, uint64
 static void *owner_thread(void *arg)
 {
 	uint64_t rng = (uintptr_t)arg * 0x9e3779b97f4a7c15ULL | 1;
-	void *buf = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t *marked = calloc(SIZE / mock_page / 64, sizeof(uint64_t));
-	uint64_t *got = calloc(SIZE / mock_page / 64, sizeof(uint64_t));
+	const char *step;
+	void *buf = mock_buffer(chunk, cfg.huge, &step);
+	uint64_t *marked = calloc(size / mock_page / 64, sizeof(uint64_t));
+	uint64_t *got = calloc(size / mock_page / 64, sizeof(uint64_t));
 	struct dirty_nl n;
 
-	if (buf == MAP_FAILED || !marked || !got) {
-		unexpected("owner", "memory", -ENOMEM, NULL);
+	if (!buf || !marked || !got) {
+		unexpected("owner", buf ? "memory" : step, -ENOMEM, NULL);
 		return NULL;
 	}
 	if (dirty_nl_open(&n)) {
@@ -271,7 +291,7 @@ static void *owner_thread(void *arg)
 	while (atomic_fetch_add(&counts->iterations, 1) < cfg.iterations)
 		owner_iteration(&n, &rng, buf, marked, got);
 	dirty_nl_close(&n);
-	munmap(buf, CHUNK);
+	munmap(buf, chunk);
 	free(marked);
 	free(got);
 	return NULL;
@@ -356,9 +376,14 @@ static bool observe_once(uint64_t *rng, const char *who)
 		uint64_t pages = 0;
 
 		if (!rng_below(rng, 3)) {
-			/* a window, sometimes over the owner's passing hole */
-			r.iova = MOCK_APERTURE_START + rng_below(rng, SIZE / CHUNK) * CHUNK;
-			r.length = CHUNK * (rng_below(rng, 2) + 1);
+			/*
+			 * a window, sometimes over the owner's passing hole;
+			 * on huge IOPTEs, starting and ending inside them
+			 */
+			r.iova = MOCK_APERTURE_START + rng_below(rng, size / chunk) * chunk;
+			if (cfg.huge)
+				r.iova += rng_below(rng, chunk / mock_page) * mock_page;
+			r.length = chunk * (rng_below(rng, 2) + 1);
 		}
 		rc = dirty_nl_read(&n, &r, on_run, &pages);
 		if (rc && !expected(rc, r.length != 0))
@@ -432,6 +457,11 @@ int main(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	mock_page = (uint64_t)sysconf(_SC_PAGESIZE) / 2;
+	if (cfg.huge) {
+		size = 4 << 20;
+		chunk = 2 << 20;	/* a hugetlb page */
+		block = HUGE_IOPTE / mock_page;
+	}
 	counts = mmap(NULL, sizeof(*counts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		      -1, 0);
 	owners = calloc(cfg.owners, sizeof(*owners));
@@ -457,11 +487,11 @@ int main(int argc, char **argv)
 	for (unsigned int k = 0; k < cfg.killers; k++)
 		waitpid(killers[k], NULL, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("{\"iterations\":%lu,\"destroyed\":%lu,\"closed\":%lu,\"harvests\":%lu,"
+	printf("{\"huge\":%d,\"iterations\":%lu,\"destroyed\":%lu,\"closed\":%lu,\"harvests\":%lu,"
 	       "\"harvest_pages\":%lu,\"refused_marks\":%lu,\"remaps\":%lu,\"enables\":%lu,\"reads\":%lu,\"read_pages\":%lu,"
 	       "\"disables\":%lu,\"socket_closes\":%lu,\"gone\":%lu,\"refused\":%lu,"
 	       "\"kills\":%lu,\"unexpected\":%lu,\"seconds\":%.1f}\n",
-	       N(destroyed) + N(closed), N(destroyed), N(closed), N(harvests), N(harvest_pages),
+	       cfg.huge, N(destroyed) + N(closed), N(destroyed), N(closed), N(harvests), N(harvest_pages),
 	       N(refused_marks), N(remaps),
 	       N(enables), N(reads), N(read_pages), N(disables), N(socket_closes), N(gone),
 	       N(refused), N(kills), N(unexpected),

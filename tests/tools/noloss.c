@@ -215,7 +215,7 @@ struct session {
 	const char *who;
 	char name[32];		/* the lease, or "" for a socket-bound observer */
 	uint64_t begun;		/* "started" when the session began */
-	uint64_t checked;	/* rounds up to this one are checked */
+	uint64_t checked;	/* rounds up to this one are checked (or from before the session) */
 	uint64_t *last_s1;	/* per page: "started" after the last clearing read holding it */
 	uint64_t settled;	/* pages last marked up to this round must not come back */
 	uint64_t *cur;
@@ -228,7 +228,7 @@ static void tell_history(const struct session *s, uint64_t p, uint64_t upto)
 {
 	uint64_t first = s->nreads > READ_LOG ? s->nreads - READ_LOG : 0;
 
-	fprintf(stderr, "noloss:   %s%s%s began after round %llu; page %llu marked in rounds",
+	fprintf(stderr, "noloss:   %s%s%s began after round %llu started; page %llu marked in rounds",
 		s->who, s->name[0] ? " " : "", s->name, (unsigned long long)s->begun,
 		(unsigned long long)p);
 	for (uint64_t r = 1; r <= upto && r <= cfg.rounds; r++)
@@ -339,10 +339,9 @@ static int session_read(struct session *s, struct dirty_nl *n, const char *name,
 	};
 	struct dirty_page_map map = { .bits = s->cur, .base = MOCK_APERTURE_START,
 				      .nbits = npages, .page = mock_page };
+	struct read_log *l;
 	uint64_t c0, h0, s1;
 	int rc;
-
-	struct read_log *l;
 
 	memset(s->cur, 0, words * 8);
 	h0 = atomic_load(&harvested);

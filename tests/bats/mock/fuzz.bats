@@ -19,8 +19,9 @@ teardown() {
 }
 
 # Owners that keep creating, dirtying, harvesting and destroying domains
-# (half of them destroy object by object, half just close the fd), and
-# one that holds its domains, so live, stale and unknown ids all occur.
+# (some destroy object by object, the others just close the fd; one in three
+# maps 1 MiB IOPTEs), and one that holds its domains, so live, stale and
+# unknown ids all occur.
 start_churn() {
 	mock-owner --domains 2 --size 2M --every 5 --rounds 1 --hold >/dev/null &
 	HOLD_PID=$!
@@ -30,11 +31,11 @@ start_churn() {
 			n=0
 			while [ ! -e "$CHURN_STOP" ]; do
 				n=$((n + 1))
-				if [ $((n % 2)) = 0 ]; then
-					mock-owner --domains 3 --size 1M --random 40 --rounds 5 --destroy
-				else
-					mock-owner --domains 2 --size 512K --every 7 --rounds 3
-				fi >/dev/null || { echo "owner failed in round $n" >"$CHURN_STOP.failed"; }
+				case $((n % 3)) in
+				0) mock-owner --domains 3 --size 1M --random 40 --rounds 5 --destroy ;;
+				1) mock-owner --domains 2 --size 512K --every 7 --rounds 3 ;;
+				2) mock-owner --huge --domains 2 --size 4M --random 3 --rounds 3 ;;
+				esac >/dev/null || { echo "owner failed in round $n" >"$CHURN_STOP.failed"; }
 			done
 		) &
 	done

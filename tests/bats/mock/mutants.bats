@@ -64,6 +64,16 @@ noloss_finds() {
 	caught "tracking owner's marking"
 }
 
+@test "mutant 2 (observers keep nothing for a tracking owner) is caught by churn on huge IOPTEs" {
+	run -0 churn --iterations 100 --huge
+	plant 2
+	run churn --iterations 100 --huge
+	echo "# ${lines[-1]}" >&3
+	assert_failure 1
+	assert_output --partial "marked pages missing"
+	(( $(json_get "${lines[-1]}" .unexpected) > 0 ))
+}
+
 @test "mutant 3 (an observer's end stops the hardware under others) is caught by observer.bats and noloss" {
 	plant 3
 	caught "one observer's end"
