@@ -47,9 +47,6 @@
 #include "opts.h"
 #include "rng.h"
 
-/* The mock's huge IOPTE (MOCK_HUGE_PAGE_SIZE) */
-#define HUGE_IOPTE (1 << 20)
-
 static struct config {
 	uint64_t iterations, owners, observers, killers, seed;
 	bool huge;
@@ -460,7 +457,7 @@ int main(int argc, char **argv)
 	if (cfg.huge) {
 		size = 4 << 20;
 		chunk = 2 << 20;	/* a hugetlb page */
-		block = HUGE_IOPTE / mock_page;
+		block = MOCK_HUGE_PAGES;
 	}
 	counts = mmap(NULL, sizeof(*counts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		      -1, 0);

@@ -43,8 +43,6 @@
 #include "opts.h"
 #include "rng.h"
 
-/* The mock's huge IOPTE: 512 of its pages (MOCK_HUGE_PAGE_SIZE) */
-#define HUGE_PAGES 512
 /* Pages the kernel reads per chunk (IOMMUFD_DIRTY_CHUNK_PAGES) */
 #define CHUNK_PAGES 32768
 #define MAX_OBSERVERS 4
@@ -383,7 +381,7 @@ int main(int argc, char **argv)
 		return 2;
 	npages = cfg.size / mock_page;
 	words = BITMAP_WORDS(npages);
-	block = cfg.huge ? HUGE_PAGES : 1;
+	block = cfg.huge ? MOCK_HUGE_PAGES : 1;
 	consumers = cfg.observers + cfg.owner_track;
 	got = calloc(words, 8);
 	marks = calloc(words, 8);

@@ -47,6 +47,9 @@ void *mock_buffer(uint64_t size, bool huge, const char **step);
 bool mock_size_fits(uint64_t size, uint64_t unit);
 
 /* The objects of one mock domain set up by mock_dirty_domain_create(). */
+/* The mock's huge IOPTE: 512 of its pages (MOCK_HUGE_PAGE_SIZE) */
+#define MOCK_HUGE_PAGES 512
+
 struct mock_dirty_domain {
 	uint32_t ioas, stdev, idev, hwpt;
 };

@@ -86,9 +86,6 @@ static struct config {
 	.bound = 1, .leased = 1, .killers = 1, .owner_track = true,
 };
 
-/* The mock's huge IOPTE: 512 of its pages (MOCK_HUGE_PAGE_SIZE) */
-#define HUGE_PAGES 512
-
 /* Pages marked together: a huge IOPTE's with --huge (it reads dirty whole) */
 static uint64_t mock_page, npages, words, block = 1;
 static uint64_t *history;		/* npages bits per round, from round 1 */
@@ -165,7 +162,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_KILLERS: cfg.killers = (unsigned int)arg_u64(state, arg, false); break;
 	case OPT_CHILD: cfg.child_domain = arg_u64(state, arg, false); break;
 	case OPT_CHILD_NAME: cfg.child_name = arg; break;
-	case OPT_HUGE: cfg.huge = true; block = HUGE_PAGES; break;
+	case OPT_HUGE: cfg.huge = true; block = MOCK_HUGE_PAGES; break;
 	case 'j': cfg.json = true; break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	case ARGP_KEY_END:
@@ -361,8 +358,6 @@ static int session_read(struct session *s, struct dirty_nl *n, const char *name,
 static void session_begin(struct session *s, const char *who)
 {
 	s->who = who;
-	s->name[0] = 0;
-	s->nreads = 0;
 	s->last_s1 = calloc(npages, 8);
 	s->cur = calloc(words, 8);
 	if (!s->last_s1 || !s->cur)

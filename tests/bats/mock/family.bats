@@ -39,42 +39,38 @@ mine() {
 	stop_owner
 }
 
-@test "domain-get by id returns that domain and counts the owner's harvests and pages" {
-	start_owner --size 1M --rounds 5 --hold --json
-	run -0 ynl --dump domain-get
-	local id
-	id=$(mine <<<"$output" | jq '.[0].id')
-	run -0 ynl --do domain-get --json "{\"id\": $id}"
-	assert_equal "$(jq .id <<<"$output")" "$id"
-	assert_equal "$(jq .harvests <<<"$output")" 5
-	assert_equal "$(jq '."dirty-pages"' <<<"$output")" \
-		"$(jq -s '[.[] | select(.round) | .harvested] | add' "$BATS_TEST_TMPDIR/owner.out")"
-	[ "$(jq '."last-harvest"' <<<"$output")" -ge "$(jq .created <<<"$output")" ]
-	stop_owner
-}
-
-# owner_dirty_pages ARGS...: mock-owner ARGS until its rounds are done;
-# DIRTY_PAGES is then its domain's dirty-pages and the pages its harvests
-# set, summed.
-owner_dirty_pages() {
+# owner_domain ARGS...: mock-owner ARGS until its rounds are done, then
+# domain-get of its domain by id, and the owner stopped (it must exit 0):
+# $output is the reply, DOMAIN_ID the id the dump gave, DIRTY_PAGES the
+# reply's dirty-pages and the pages the owner's harvests set, summed.
+owner_domain() {
 	start_owner "$@" --hold --json
 	run -0 ynl --dump domain-get
-	local id
-	id=$(mine <<<"$output" | jq '.[0].id')
-	run -0 ynl --do domain-get --json "{\"id\": $id}"
+	DOMAIN_ID=$(mine <<<"$output" | jq '.[0].id')
+	run -0 ynl --do domain-get --json "{\"id\": $DOMAIN_ID}"
 	DIRTY_PAGES="$(jq '."dirty-pages"' <<<"$output") $(jq -s '[.[] | select(.round) | .harvested] | add' "$BATS_TEST_TMPDIR/owner.out")"
 	stop_owner
 }
 
+@test "domain-get by id returns that domain and counts the owner's harvests and pages" {
+	owner_domain --size 1M --rounds 5
+	assert_equal "$(jq .id <<<"$output")" "$DOMAIN_ID"
+	assert_equal "$(jq .harvests <<<"$output")" 5
+	local counted harvested
+	read -r counted harvested <<<"$DIRTY_PAGES"
+	assert_equal "$counted" "$harvested"
+	[ "$(jq '."last-harvest"' <<<"$output")" -ge "$(jq .created <<<"$output")" ]
+}
+
 @test "dirty-pages counts the pages each harvest set, once, at its page size" {
 	# One 2 KiB mock page dirty in each of three 16 KiB pages, two rounds
-	owner_dirty_pages --size 1M --page-size 16K --pages 0,7,63 --rounds 2
+	owner_domain --size 1M --page-size 16K --pages 0,7,63 --rounds 2
 	assert_equal "$DIRTY_PAGES" "6 6"
 	# One 1 MiB IOPTE dirty in each of two 2 MiB pages
-	owner_dirty_pages --huge --size 4M --page-size 2M --pages 0,1
+	owner_domain --huge --size 4M --page-size 2M --pages 0,1
 	assert_equal "$DIRTY_PAGES" "2 2"
 	# A 1 MiB IOPTE is 512 pages at the mock's own page size
-	owner_dirty_pages --huge --size 4M --pages 0,1024
+	owner_domain --huge --size 4M --pages 0,1024
 	assert_equal "$DIRTY_PAGES" "1024 1024"
 }
 
