@@ -451,12 +451,20 @@ static int tracking_set(struct iommudirty *h, uint64_t id, bool enable, const ch
 {
 	struct xact x = { .h = h, .valid = domain_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_TRACKING_SET, 0);
+	int rc;
 
-	return send_request(&x, msg, msg &&
-			    (nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id) ||
-			     nla_put_u8(msg, IOMMU_DIRTY_A_DOMAIN_ENABLE, enable) ||
-			     (name && nla_put_string(msg, IOMMU_DIRTY_A_DOMAIN_OBSERVER_NAME, name)) ||
-			     (lifetime && nla_put_u32(msg, IOMMU_DIRTY_A_DOMAIN_LIFETIME, lifetime))));
+	rc = send_request(&x, msg, msg &&
+			  (nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id) ||
+			   nla_put_u8(msg, IOMMU_DIRTY_A_DOMAIN_ENABLE, enable) ||
+			   (name && nla_put_string(msg, IOMMU_DIRTY_A_DOMAIN_OBSERVER_NAME, name)) ||
+			   (lifetime && nla_put_u32(msg, IOMMU_DIRTY_A_DOMAIN_LIFETIME, lifetime))));
+	/*
+	 * The kernel ACKs a change it made without the domain when it had no
+	 * memory for the reply: the change holds, so read the domain instead.
+	 */
+	if (!rc && !x.replies && fn)
+		rc = iommudirty_domain_get(h, id, fn, arg);
+	return rc;
 }
 
 IOMMUDIRTY_API int iommudirty_observe(struct iommudirty *h, uint64_t id, const char *name,

@@ -34,7 +34,7 @@
 enum pattern { PAT_EVERY, PAT_RANDOM, PAT_PAGES };
 
 static struct config {
-	unsigned int domains;
+	unsigned int domains, devices;
 	uint64_t size, chunk, page_size;
 	enum pattern pattern;
 	uint64_t every, random_count, rate;
@@ -46,7 +46,7 @@ static struct config {
 	/* --probe: one bad harvest per round, which must be refused */
 	uint64_t probe_len, probe_page_size;
 } cfg = {
-	.domains = 1, .size = 4 << 20, .pattern = PAT_EVERY, .every = 3,
+	.domains = 1, .devices = 1, .size = 4 << 20, .pattern = PAT_EVERY, .every = 3,
 	.rounds = 1, .seed = 1,
 };
 
@@ -70,11 +70,14 @@ static void on_signal(int sig)
 
 enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL,
        OPT_PAGES_LOG, OPT_DESTROY, OPT_PROBE, OPT_GO, OPT_DONE, OPT_MARK_ONLY,
-       OPT_MARKED, OPT_HARVEST_GO, OPT_COMM, OPT_NO_HARVEST, OPT_HUGE };
+       OPT_MARKED, OPT_HARVEST_GO, OPT_COMM, OPT_NO_HARVEST, OPT_HUGE, OPT_DEVICES };
 
 static const struct argp_option options[] = {
 	{ "domains", 'n', "N", 0, "Create N mock domains (default 1)", 0 },
 	{ "size", 's', "SIZE", 0, "Bytes mapped per domain (default 4M)", 0 },
+	{ "devices", OPT_DEVICES, "N", 0,
+	  "Attach N mock devices to each domain (default 1); the others come after the "
+	  "domain exists, attached to its HWPT", 0 },
 	{ "chunk", OPT_CHUNK, "SIZE", 0,
 	  "Back the mapping with one SIZE buffer mapped repeatedly (default: SIZE)", 0 },
 	{ "huge", OPT_HUGE, NULL, 0,
@@ -140,6 +143,8 @@ static void check_config(struct argp_state *state)
 		cfg.chunk = cfg.size;
 	if (!cfg.domains)
 		argp_error(state, "--domains must be at least 1");
+	if (!cfg.devices || cfg.devices > 1024)
+		argp_error(state, "--devices must be 1 to 1024");
 	if (cfg.page_size < mock_page || (cfg.page_size & (cfg.page_size - 1)))
 		argp_error(state, "--page-size must be a power of two >= %llu",
 			   (unsigned long long)mock_page);
@@ -189,6 +194,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case 'n': cfg.domains = (unsigned int)arg_u64(state, arg, false); break;
+	case OPT_DEVICES: cfg.devices = (unsigned int)arg_u64(state, arg, false); break;
 	case 's': cfg.size = arg_u64(state, arg, true); break;
 	case OPT_CHUNK: cfg.chunk = arg_u64(state, arg, true); break;
 	case 'p': cfg.page_size = arg_u64(state, arg, true); break;
@@ -266,15 +272,23 @@ static void choose_pages(uint64_t *want, uint64_t npages, uint64_t round,
 	}
 }
 
-static void setup_domain(int fd, void *buf, struct mock_dirty_domain *d)
+/* @more: the stdev ids of the domain's --devices beyond its first */
+static void setup_domain(int fd, void *buf, struct mock_dirty_domain *d, uint32_t *more)
 {
+	uint32_t dev_flags = cfg.huge ? MOCK_FLAGS_DEVICE_HUGE_IOVA : 0;
+	uint32_t hwpt, idev;
 	const char *step;
 	int rc;
 
 	rc = mock_dirty_domain_create_flags(fd, buf, cfg.size, cfg.chunk, !cfg.plain_alloc,
-					    cfg.huge ? MOCK_FLAGS_DEVICE_HUGE_IOVA : 0, d, &step);
+					    dev_flags, d, &step);
 	if (rc)
 		die(step, rc);
+	for (unsigned int k = 0; k + 1 < cfg.devices; k++) {
+		rc = mock_domain_flags(fd, d->hwpt, dev_flags, &more[k], &hwpt, &idev);
+		if (rc)
+			die("IOMMU_TEST_OP_MOCK_DOMAIN (--devices)", rc);
+	}
 	if (!cfg.no_enable) {
 		rc = iommufd_set_dirty_tracking(fd, d->hwpt, 1);
 		if (rc)
@@ -282,12 +296,17 @@ static void setup_domain(int fd, void *buf, struct mock_dirty_domain *d)
 	}
 }
 
-/* Device first (it detaches), then the domain, then its IOAS. */
-static void destroy_domain(int fd, const struct mock_dirty_domain *d)
+/* Devices first (they detach), then the domain, then its IOAS. */
+static void destroy_domain(int fd, const struct mock_dirty_domain *d, const uint32_t *more)
 {
 	const uint32_t ids[] = { d->stdev, d->hwpt, d->ioas };
 	int rc;
 
+	for (unsigned int k = 0; k + 1 < cfg.devices; k++) {
+		rc = iommufd_destroy(fd, more[k]);
+		if (rc)
+			die("IOMMU_DESTROY", rc);
+	}
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		rc = iommufd_destroy(fd, ids[i]);
 		if (rc)
@@ -493,6 +512,7 @@ int main(int argc, char **argv)
 	uint64_t rng, npages, *want, *got, *mock_map;
 	struct totals t = { 0 };
 	struct mock_dirty_domain *dom;
+	uint32_t *more_devs;
 	const char *step;
 	void *buf;
 	int fd;
@@ -507,7 +527,8 @@ int main(int argc, char **argv)
 	got = calloc(BITMAP_WORDS(npages), 8);
 	mock_map = calloc(BITMAP_WORDS(npages * (cfg.page_size / mock_page)), 8);
 	dom = calloc(cfg.domains, sizeof(*dom));
-	if (!want || !got || !mock_map || !dom) {
+	more_devs = calloc((size_t)cfg.domains * cfg.devices, sizeof(*more_devs));
+	if (!want || !got || !mock_map || !dom || !more_devs) {
 		perror("mock-owner");
 		return 3;
 	}
@@ -522,7 +543,7 @@ int main(int argc, char **argv)
 	if (!buf)
 		die(step, -errno);
 	for (unsigned int i = 0; i < cfg.domains; i++)
-		setup_domain(fd, buf, &dom[i]);
+		setup_domain(fd, buf, &dom[i], more_devs + (size_t)i * cfg.devices);
 	if (cfg.ready)
 		write_ready(dom);
 	if (cfg.pages_log) {
@@ -552,13 +573,14 @@ int main(int argc, char **argv)
 	if (pages_log)
 		fclose(pages_log);
 	for (unsigned int i = 0; cfg.destroy && i < cfg.domains; i++)
-		destroy_domain(fd, &dom[i]);
+		destroy_domain(fd, &dom[i], more_devs + (size_t)i * cfg.devices);
 	close(fd);
 	munmap(buf, cfg.chunk);
 	free(want);
 	free(got);
 	free(mock_map);
 	free(dom);
+	free(more_devs);
 	if (t.missing || t.stale || t.probes_accepted || (cfg.exact && t.extra))
 		return 1;
 	return 0;

@@ -249,3 +249,30 @@ read_iovas() {
 	wait "$mon"
 	assert_equal "$(jq -c '[.notifications, .errors]' "$BATS_TEST_TMPDIR/ntf")" "[5,0]"
 }
+
+@test "a read walks at most 32768 of the domain's smallest pages at a time, at any page size" {
+	local huge dom before after k=65536 want
+	for huge in "" --huge; do
+		start_owner --size 256M --chunk 2M $huge --pages 0,40000,131071 --mark-only \
+			--go "$GO" --done "$DONE" --hold
+		dom=$(owner_domain)
+		run -0 observe "$dom" enable=x
+		touch "$GO"
+		wait_done
+		before=$(ynl --do domain-get --json "{\"id\": $dom}" | jq '."observer-reads"')
+		run -0 observe "$dom" read=x,page-size=64K disable=x
+		after=$(ynl --do domain-get --json "{\"id\": $dom}" | jq '."observer-reads"')
+		# 256 MiB of 2 KiB pages is 4 chunks of 32768, whatever a bit stands for
+		assert_equal "$((after - before))" 4
+		# 64 KiB pages 0, 1250 and 4095; on huge IOPTEs all 16 of each 1 MiB IOPTE
+		if [ -n "$huge" ]; then
+			want=$(jq -n -c --argjson b "$BASE" --argjson k "$k" \
+				'[(0, 78, 255) as $h | range($h * 16; $h * 16 + 16) | $b + . * $k]')
+		else
+			want="[$BASE,$((BASE + 1250 * k)),$((BASE + 4095 * k))]"
+		fi
+		assert_equal "$(read_iovas "${lines[0]}")" "$want"
+		stop_owner
+		rm -f "$GO" "$DONE"
+	done
+}
