@@ -26,7 +26,9 @@ setup() {
 	local f
 	for f in "$D"/fail*/verbose; do echo 0 >"$f"; done
 	MUTANT=/sys/module/iommufd/parameters/dirty_mutant
-	FAILSLAB_4K=/sys/kernel/slab/kmalloc-4k/failslab
+	# accounted allocations (GFP_KERNEL_ACCOUNT, all of ours) come from
+	# kmalloc-cg-4k on a kernel with CONFIG_MEMCG, the others from kmalloc-4k
+	FAILSLAB_4K=(/sys/kernel/slab/kmalloc-4k/failslab /sys/kernel/slab/kmalloc-cg-4k/failslab)
 }
 
 teardown() {
@@ -35,7 +37,10 @@ teardown() {
 	[ -d "${D:-}/failslab" ] || return 0
 	echo N >"$D/failslab/cache-filter"
 	echo 1 >"$D/fail_page_alloc/min-order"
-	[ ! -w "$FAILSLAB_4K" ] || echo 0 >"$FAILSLAB_4K"
+	local f
+	for f in "${FAILSLAB_4K[@]}"; do
+		[ ! -w "$f" ] || echo 0 >"$f"
+	done
 }
 
 # Inject only into 4 KiB kmalloc objects (pending bitmaps and read chunks are
@@ -44,8 +49,11 @@ teardown() {
 # allocate stack-depot pools whenever one fills, from whichever task is
 # running), so a fault-point walk of every allocation may step over it.
 only_4k_objects() {
+	local f
 	echo Y >"$D/failslab/cache-filter"
-	echo 1 >"$FAILSLAB_4K"
+	for f in "${FAILSLAB_4K[@]}"; do
+		[ ! -e "$f" ] || echo 1 >"$f"
+	done
 	echo 11 >"$D/fail_page_alloc/min-order"	# no page allocation at all
 }
 
@@ -62,6 +70,10 @@ only_4k_objects() {
 	only_4k_objects
 	# the same walk passes on the correct kernel, so what fails below is the bug
 	run -0 failnth "bitmap-get raw"
+	# and reaches the pending-page allocations the mutant is about
+	if grep -q ' 0 fault points' <<<"$output"; then
+		fail "no 4 KiB allocation was failed: the slab filter misses them ($output)"
+	fi
 	echo 5 >"$MUTANT"
 	run failnth "bitmap-get raw"
 	echo 0 >"$MUTANT"
