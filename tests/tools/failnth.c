@@ -23,9 +23,10 @@
  *    of the faulted request (a lost ACK must not break the handle).
  * Leaks and splats are for kmemleak and the VM runner's scan.
  *
- * The tool owns a mock domain (CONFIG_IOMMUFD_TEST) and marks its pages.
- * With an argument, only the operations whose names start with it are
- * walked. Prints one line per operation: the fault points walked and how the
+ * The tool owns a mock domain (CONFIG_IOMMUFD_TEST) and marks its pages;
+ * with --huge the domain maps 1 MiB IOPTEs (hugetlb memory), so every read
+ * clears whole IOPTEs and the windowed read splits two of them. With an
+ * argument, only the operations whose names start with it are walked. Prints one line per operation: the fault points walked and how the
  * runs ended. Exit status: 0 consistent, 1 an inconsistency (printed),
  * 2 usage, 3 set-up failed.
  */
@@ -45,7 +46,6 @@
 #include "iommufd.h"
 #include "iommufd_test.h"
 
-#define SIZE (1 << 20)
 #define MAX_N 5000
 #define LEASE "nth"
 #define READ_LEASE "nth-read"
@@ -54,7 +54,7 @@
 static int nth_fd = -1;
 static int iommufd;
 static struct mock_dirty_domain dom;
-static uint64_t domain_id, mock_page, npages;
+static uint64_t domain_id, mock_page, npages, size;
 static struct dirty_nl check;		/* requests made without faults */
 static int inconsistent;
 
@@ -138,7 +138,7 @@ static void mark_pages(unsigned int round)
 	memset(marked, 0, BITMAP_WORDS(npages) * sizeof(uint64_t));
 	for (uint64_t p = round % 7; p < npages; p += 7)
 		bitmap_set_bit(marked, p);
-	if (mock_set_dirty(iommufd, dom.hwpt, MOCK_APERTURE_START, SIZE, mock_page, marked,
+	if (mock_set_dirty(iommufd, dom.hwpt, MOCK_APERTURE_START, size, mock_page, marked,
 			   &nr)) {
 		fprintf(stderr, "failnth: marking pages failed\n");
 		exit(3);
@@ -237,6 +237,16 @@ static int op_enable_socket(struct dirty_nl *n)
 static int read_as(struct dirty_nl *n, bool extents)
 {
 	struct dirty_read r = { .domain = domain_id, .name = READ_LEASE, .extents = extents };
+
+	return dirty_nl_read(n, &r, on_run, NULL);
+}
+
+/* The middle half of the domain: with --huge, from inside one IOPTE to
+ * inside the next, so the read keeps both ends beyond it for its reader */
+static int op_read_window(struct dirty_nl *n)
+{
+	struct dirty_read r = { .domain = domain_id, .name = READ_LEASE, .extents = true,
+				.iova = MOCK_APERTURE_START + size / 4, .length = size / 2 };
 
 	return dirty_nl_read(n, &r, on_run, NULL);
 }
@@ -365,6 +375,7 @@ static const struct op ops[] = {
 	{ "tracking-set enable socket", op_enable_socket, NULL, after_socket },
 	{ "bitmap-get raw", op_read_raw, before_read, after_read },
 	{ "bitmap-get extents", op_read_extents, before_read, after_read },
+	{ "bitmap-get window", op_read_window, before_read, after_read },
 };
 
 /*
@@ -477,29 +488,35 @@ static int first_dev(const struct iommudirty_domain *d, void *arg)
 
 int main(int argc, char **argv)
 {
-	const char *step;
+	const char *step = "set-up";
+	bool huge = argc > 1 && !strcmp(argv[1], "--huge");
 	void *buf;
 	int rc = 0;
 
-	if (argc > 2) {
-		fprintf(stderr, "usage: failnth [OPERATION-PREFIX] (after enabling sleeping fault "
-			"injection)\n");
+	argc -= huge;
+	argv += huge;
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: failnth [--huge] [OPERATION-PREFIX] (after enabling "
+			"sleeping fault injection)\n");
 		return 2;
 	}
 	mock_page = (uint64_t)sysconf(_SC_PAGESIZE) / 2;
-	npages = SIZE / mock_page;
+	/* two of the mock's huge IOPTEs, or as many base pages */
+	size = 2 * MOCK_HUGE_PAGES * mock_page;
+	npages = size / mock_page;
 	marked = calloc(BITMAP_WORDS(npages), sizeof(uint64_t));
 	seen = calloc(BITMAP_WORDS(npages), sizeof(uint64_t));
 	other_seen = calloc(BITMAP_WORDS(npages), sizeof(uint64_t));
-	buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = mock_buffer(size, huge, &step);
 	iommufd = iommufd_open();
-	if (!marked || !seen || !other_seen || buf == MAP_FAILED || iommufd < 0 ||
-	    mock_dirty_domain_create(iommufd, buf, SIZE, SIZE, true, &dom, &step) ||
+	if (!marked || !seen || !other_seen || !buf || iommufd < 0 ||
+	    mock_dirty_domain_create_flags(iommufd, buf, size, size, true,
+					   huge ? MOCK_FLAGS_DEVICE_HUGE_IOVA : 0, &dom, &step) ||
 	    dirty_nl_open(&check) ||
 	    dirty_nl_find_domain(&check, getpid(), dom.hwpt, &domain_id) ||
 	    iommudirty_domain_get(check.h, domain_id, first_dev, NULL) ||
 	    dirty_nl_tracking_set(&check, domain_id, true, READ_LEASE, 3600)) {
-		fprintf(stderr, "failnth: set-up failed\n");
+		fprintf(stderr, "failnth: set-up failed (%s)\n", step);
 		return 3;
 	}
 	signal(SIGALRM, on_alarm);

@@ -57,12 +57,20 @@ only_4k_objects() {
 	echo 11 >"$D/fail_page_alloc/min-order"	# no page allocation at all
 }
 
-@test "every fault point of every operation fails cleanly, consistently, losing no page and leaving its handle usable" {
-	run -0 failnth
+# walk_all [--huge]: every operation walked, each through several fault points.
+walk_all() {
+	run -0 failnth "$@"
 	echo "$output" | sed 's/^/# /' >&3
-	# all nine operations were walked, each through several fault points
-	[ "$(grep -c 'fault points:' <<<"$output")" = 9 ]
+	[ "$(grep -c 'fault points:' <<<"$output")" = 10 ]
 	! grep -E ' [0-4] fault points' <<<"$output"
+}
+
+@test "every fault point of every operation fails cleanly, consistently, losing no page and leaving its handle usable" {
+	walk_all
+}
+
+@test "on huge IOPTEs too: a faulted read, whole or splitting two IOPTEs, loses no page" {
+	walk_all --huge
 }
 
 @test "failnth catches a planted bug: a record without room dropped silently (mutant 5)" {
