@@ -113,7 +113,7 @@ TOOLS_COMMON := tests/tools/iommufd.c common/opts.c
 TOOLS_HDRS := $(wildcard tests/tools/*.h common/*.h)
 TOOLS := $(B)/tests/mock-owner $(B)/tests/vfio-owner $(B)/tests/dump-loop $(B)/tests/noloss \
 	$(B)/tests/observe $(B)/tests/dirty-bench $(B)/tests/nlfuzz $(B)/tests/failnth $(B)/tests/churn \
-	$(B)/tests/lib-check $(B)/tests/exactread $(B)/tests/stall-attach
+	$(B)/tests/lib-check $(B)/tests/exactread $(B)/tests/stall-owner
 UNIT_TESTS := $(B)/tests/unit/test-opts $(B)/tests/unit/test-lib $(B)/tests/unit/test-cli
 # iommufd_test.h is not exported by headers_install; take it from our tree.
 TOOLS_CPPFLAGS := $(CPPFLAGS_COMMON) -Icommon -I$(KSRC)/drivers/iommu/iommufd
@@ -144,7 +144,7 @@ $(B)/tests/vfio-owner: tests/tools/vfio_owner.c $(TOOLS_COMMON) $(TOOLS_HDRS) $(
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CPPFLAGS) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TOOLS_COMMON)
 
-$(B)/tests/stall-attach: tests/tools/stall_attach.c $(TOOLS_COMMON) $(TOOLS_HDRS) $(HDR_OK)
+$(B)/tests/stall-owner: tests/tools/stall_owner.c $(TOOLS_COMMON) $(TOOLS_HDRS) $(HDR_OK)
 	@mkdir -p $(@D)
 	$(CC) $(TOOLS_CPPFLAGS) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< \
 		$(TOOLS_COMMON)

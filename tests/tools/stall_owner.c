@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stall-attach: a VMM whose attach stalls while the kernel pins its guest
- * memory. It maps a userfaultfd-registered region into an IOAS (nothing is
- * pinned yet: the IOAS has no domain), then attaches a mock device in a
- * second thread. The attach pins the mapping with the IOAS's locks held and
- * waits in the first missing-page fault until this process resolves it:
- * that is what a large guest's attach looks like to everyone else, for as
- * long as the test wants, independent of the machine's speed.
+ * stall-owner: a VMM whose ioctl stalls in a page fault the kernel takes
+ * while it holds locks others need, for as long as the test wants,
+ * independent of the machine's speed. Two places (--in):
  *
- * The ready file is written once the fault is pending (the attach is then
+ * attach   It maps a userfaultfd-registered region into an IOAS (nothing is
+ *          pinned yet: the IOAS has no domain), then attaches a mock device
+ *          in a second thread. The attach pins the mapping with the IOAS's
+ *          locks held and waits in the first missing-page fault: what a
+ *          large guest's attach looks like to everyone else.
+ * harvest  It makes a tracking mock domain of ordinary memory, waits for
+ *          --go, dirties every 16th page, then harvests in a second thread
+ *          into a bitmap in a userfaultfd-registered region. The harvest
+ *          pins the bitmap with the domain's dirty-tracking lock held and
+ *          waits in its fault: an owner whose bitmap sits in memory that a
+ *          userfaultfd (post-copy) or slow swap has not brought in. Once
+ *          released it checks the harvest held exactly the pages it dirtied.
+ *
+ * The ready file is written once the fault is pending (the ioctl is then
  * inside the pin, for certain); the fault is resolved once the release file
- * exists, or on SIGTERM/SIGINT.
+ * exists, or on SIGTERM/SIGINT, which also end the process once the ioctl
+ * returned (--hold holds only after a release by file).
  */
 #include <argp.h>
 #include <errno.h>
@@ -34,10 +44,13 @@
 #include "iommufd_test.h"
 #include "opts.h"
 
+/* Every this many pages are dirtied before a stalled harvest */
+#define DIRTY_EVERY 16
+
 static struct config {
 	uint64_t size;
-	const char *ready, *release;
-	bool hold;
+	const char *ready, *release, *go;
+	bool hold, harvest;
 } cfg = { .size = 4 << 20 };
 
 static volatile sig_atomic_t stop;
@@ -54,7 +67,9 @@ static const struct argp_option options[] = {
 	  "Write JSON to FILE once the attach waits in its first page fault (required)", 0 },
 	{ "release", 'g', "FILE", 0,
 	  "Resolve the fault once FILE exists (default: on SIGTERM/SIGINT only)", 0 },
-	{ "hold", 'H', NULL, 0, "After the attach keep the domain until SIGTERM/SIGINT", 0 },
+	{ "hold", 'H', NULL, 0, "After the ioctl keep the domain until SIGTERM/SIGINT", 0 },
+	{ "in", 'i', "IOCTL", 0, "Where to stall: attach (default) or harvest", 0 },
+	{ "go", 'G', "FILE", 0, "harvest: dirty and harvest once FILE exists (default at once)", 0 },
 	{ 0 }
 };
 
@@ -69,10 +84,19 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'r': cfg.ready = arg; break;
 	case 'g': cfg.release = arg; break;
 	case 'H': cfg.hold = true; break;
+	case 'G': cfg.go = arg; break;
+	case 'i':
+		if (!strcmp(arg, "harvest"))
+			cfg.harvest = true;
+		else if (strcmp(arg, "attach"))
+			argp_error(state, "invalid --in '%s' (attach or harvest)", arg);
+		break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	case ARGP_KEY_END:
 		if (!cfg.ready)
 			argp_error(state, "--ready FILE is required");
+		if (cfg.go && !cfg.harvest)
+			argp_error(state, "--go applies to --in harvest");
 		break;
 	default: return ARGP_ERR_UNKNOWN;
 	}
@@ -81,14 +105,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 static void die(const char *what, int rc)
 {
-	fprintf(stderr, "stall-attach: %s: %s\n", what, strerror(rc < 0 ? -rc : rc));
+	fprintf(stderr, "stall-owner: %s: %s\n", what, strerror(rc < 0 ? -rc : rc));
 	exit(3);
 }
 
-/* The attach, run in its own thread because it blocks in the fault. */
+/* The ioctl, run in its own thread because it blocks in the fault. */
 struct attach {
 	int fd;
 	uint32_t ioas, stdev, hwpt, idev;
+	uint64_t *bitmap;
 	int rc;
 	volatile bool done;
 };
@@ -98,6 +123,21 @@ static void *attach_thread(void *p)
 	struct attach *a = p;
 
 	a->rc = mock_domain(a->fd, a->ioas, &a->stdev, &a->hwpt, &a->idev);
+	a->done = true;
+	return NULL;
+}
+
+static uint64_t mock_page(void)
+{
+	return (uint64_t)sysconf(_SC_PAGESIZE) / 2;
+}
+
+static void *harvest_thread(void *p)
+{
+	struct attach *a = p;
+
+	a->rc = iommufd_get_dirty_bitmap(a->fd, a->hwpt, MOCK_APERTURE_START, cfg.size,
+					 mock_page(), a->bitmap, 0);
 	a->done = true;
 	return NULL;
 }
@@ -126,7 +166,7 @@ static int wait_fault(int uffd, const struct attach *a, uint64_t *addr)
 	return 0;
 }
 
-static void write_ready(uint32_t ioas, const void *buf, uint64_t addr)
+static void write_ready(const struct attach *a, const void *buf, uint64_t addr)
 {
 	char tmp[4096];
 	FILE *f;
@@ -135,32 +175,129 @@ static void write_ready(uint32_t ioas, const void *buf, uint64_t addr)
 	f = fopen(tmp, "w");
 	if (!f)
 		die(tmp, errno);
-	fprintf(f, "{\"pid\":%d,\"ioas\":%u,\"length\":%llu,\"fault_offset\":%llu}\n",
-		(int)getpid(), ioas, (unsigned long long)cfg.size,
+	fprintf(f, "{\"pid\":%d,\"ioas\":%u,\"hwpt\":%u,\"length\":%llu,\"fault_offset\":%llu}\n",
+		(int)getpid(), a->ioas, a->hwpt, (unsigned long long)cfg.size,
 		(unsigned long long)(addr - (uint64_t)(uintptr_t)buf));
 	if (fclose(f) || rename(tmp, cfg.ready))
 		die(cfg.ready, errno);
+}
+
+/* The region the stalled ioctl faults on, registered with @uffd. */
+static void *uffd_region(int uffd, uint64_t size)
+{
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	void *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		die("mmap", errno);
+	reg.range.start = (uint64_t)(uintptr_t)buf;
+	reg.range.len = size;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		die("UFFDIO_REGISTER", errno);
+	return buf;
+}
+
+/*
+ * --in attach: map the region into a new IOAS and attach a mock device in
+ * @thread. Returns the region; released by filling it from a copy.
+ */
+static void *start_attach(int uffd, struct attach *a, pthread_t *thread)
+{
+	void *buf = uffd_region(uffd, cfg.size);
+	int rc;
+
+	rc = iommufd_ioas_alloc(a->fd, &a->ioas);
+	if (rc)
+		die("IOMMU_IOAS_ALLOC", rc);
+	/* No domain yet, so the map pins nothing and takes no fault */
+	rc = iommufd_ioas_map_fixed(a->fd, a->ioas, buf, cfg.size, MOCK_APERTURE_START);
+	if (rc)
+		die("IOMMU_IOAS_MAP", rc);
+	rc = pthread_create(thread, NULL, attach_thread, a);
+	if (rc)
+		die("pthread_create", rc);
+	return buf;
+}
+
+/*
+ * --in harvest: a tracking domain, every DIRTY_EVERY-th page dirtied once
+ * --go exists, then a harvest in @thread into a bitmap in the region.
+ * Returns the region; @marks receives the pages dirtied, as a bitmap.
+ */
+static void *start_harvest(int uffd, struct attach *a, pthread_t *thread,
+			   uint64_t **marks, uint64_t *bitmap_bytes)
+{
+	uint64_t pages = cfg.size / mock_page(), words = (pages + 63) / 64, i, nr = 0;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct mock_dirty_domain d;
+	const char *step;
+	void *buf;
+	int rc;
+
+	*bitmap_bytes = (words * 8 + page - 1) / page * page;
+	a->bitmap = uffd_region(uffd, *bitmap_bytes);
+	buf = mock_buffer(cfg.size, false, &step);
+	if (!buf)
+		die(step, errno);
+	rc = mock_dirty_domain_create(a->fd, buf, cfg.size, cfg.size, true, &d, &step);
+	if (rc)
+		die(step, rc);
+	a->ioas = d.ioas;
+	a->hwpt = d.hwpt;
+	rc = iommufd_set_dirty_tracking(a->fd, a->hwpt, 1);
+	if (rc)
+		die("IOMMU_HWPT_SET_DIRTY_TRACKING", rc);
+	while (cfg.go && !stop && access(cfg.go, F_OK))
+		usleep(10000);
+
+	*marks = calloc(words, 8);
+	if (!*marks)
+		die("calloc", ENOMEM);
+	for (i = 0; i < pages; i += DIRTY_EVERY)
+		(*marks)[i / 64] |= 1ULL << (i % 64);
+	rc = mock_set_dirty(a->fd, a->hwpt, MOCK_APERTURE_START, cfg.size, mock_page(), *marks,
+			    &nr);
+	if (rc)
+		die("IOMMU_TEST_OP_DIRTY", rc);
+	rc = pthread_create(thread, NULL, harvest_thread, a);
+	if (rc)
+		die("pthread_create", rc);
+	return a->bitmap;
+}
+
+/* Pages set in @got, and whether they are exactly @want's. */
+static uint64_t compare_pages(const uint64_t *got, const uint64_t *want, bool *exact)
+{
+	uint64_t words = (cfg.size / mock_page() + 63) / 64, n = 0, i;
+
+	*exact = true;
+	for (i = 0; i < words; i++) {
+		n += (uint64_t)__builtin_popcountll(got[i]);
+		if (got[i] != want[i])
+			*exact = false;
+	}
+	return n;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct argp argp = {
 		options, parse_opt, NULL,
-		"Attach a mock device to an IOAS whose mapping is userfaultfd memory, and hold "
-		"the attach in its first page fault until released.\v"
-		"Prints one JSON line when the attach returns. Exit status: 0 the attach "
-		"stalled and then succeeded, 1 it returned without ever faulting, 2 usage, "
-		"3 a system call or the attach failed.",
+		"Hold a mock VMM's attach, or its dirty harvest, in a page fault the kernel "
+		"takes with locks held, until released.\v"
+		"Prints one JSON line when the ioctl returns. Exit status: 0 the ioctl "
+		"stalled and then succeeded (a harvest holding exactly the pages dirtied), "
+		"1 it returned without ever faulting, or a harvest missed or invented pages, "
+		"2 usage, 3 a system call or the ioctl failed.",
 		NULL, NULL, NULL
 	};
 	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct uffdio_copy copy = { .mode = 0 };
+	uint64_t addr = 0, stalled_ns, *marks = NULL, bitmap_bytes = 0, pages = 0;
 	struct attach a = { 0 };
-	uint64_t addr = 0, stalled_ns;
+	bool exact = true, signaled;
 	pthread_t thread;
-	void *buf, *src;
-	int uffd, rc;
+	void *region;
+	int uffd;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	argp_err_exit_status = 2;
@@ -174,57 +311,70 @@ int main(int argc, char **argv)
 		die("userfaultfd", errno);
 	if (ioctl(uffd, UFFDIO_API, &api))
 		die("UFFDIO_API", errno);
-	buf = mmap(NULL, cfg.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	src = mmap(NULL, cfg.size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (buf == MAP_FAILED || src == MAP_FAILED)
-		die("mmap", errno);
-	reg.range.start = (uint64_t)(uintptr_t)buf;
-	reg.range.len = cfg.size;
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
-		die("UFFDIO_REGISTER", errno);
-
 	a.fd = iommufd_open();
 	if (a.fd < 0)
 		die("/dev/iommu", a.fd);
-	rc = iommufd_ioas_alloc(a.fd, &a.ioas);
-	if (rc)
-		die("IOMMU_IOAS_ALLOC", rc);
-	/* No domain yet, so the map pins nothing and takes no fault */
-	rc = iommufd_ioas_map_fixed(a.fd, a.ioas, buf, cfg.size, MOCK_APERTURE_START);
-	if (rc)
-		die("IOMMU_IOAS_MAP", rc);
+	if (cfg.harvest)
+		region = start_harvest(uffd, &a, &thread, &marks, &bitmap_bytes);
+	else
+		region = start_attach(uffd, &a, &thread);
 
-	rc = pthread_create(&thread, NULL, attach_thread, &a);
-	if (rc)
-		die("pthread_create", rc);
 	if (wait_fault(uffd, &a, &addr)) {
 		pthread_join(thread, NULL);
 		if (a.rc)
-			die("IOMMU_TEST_OP_MOCK_DOMAIN", a.rc);
-		fprintf(stderr, "stall-attach: the attach never faulted on its mapping\n");
+			die(cfg.harvest ? "IOMMU_HWPT_GET_DIRTY_BITMAP" : "IOMMU_TEST_OP_MOCK_DOMAIN",
+			    a.rc);
+		fprintf(stderr, "stall-owner: the %s never faulted\n",
+			cfg.harvest ? "harvest" : "attach");
 		return 1;
 	}
 	stalled_ns = clock_ns(CLOCK_MONOTONIC);
-	write_ready(a.ioas, buf, addr);
+	write_ready(&a, region, addr);
 
 	while (!stop && (!cfg.release || access(cfg.release, F_OK)))
 		usleep(10000);
-	/* Fill the whole region: the attach's pin then runs to the end */
-	copy.dst = (uint64_t)(uintptr_t)buf;
-	copy.src = (uint64_t)(uintptr_t)src;
-	copy.len = cfg.size;
-	if (ioctl(uffd, UFFDIO_COPY, &copy))
-		die("UFFDIO_COPY", errno);
+	/* A signal releases the ioctl and then ends the process: no hold */
+	signaled = stop;
+	/* Fill the whole region: the ioctl's pin then runs to the end */
+	if (cfg.harvest) {
+		struct uffdio_zeropage zero = {
+			.range = { .start = (uint64_t)(uintptr_t)region, .len = bitmap_bytes },
+		};
+
+		if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero))
+			die("UFFDIO_ZEROPAGE", errno);
+	} else {
+		void *src = mmap(NULL, cfg.size, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		struct uffdio_copy copy = {
+			.dst = (uint64_t)(uintptr_t)region, .src = (uint64_t)(uintptr_t)src,
+			.len = cfg.size,
+		};
+
+		if (src == MAP_FAILED)
+			die("mmap", errno);
+		if (ioctl(uffd, UFFDIO_COPY, &copy))
+			die("UFFDIO_COPY", errno);
+	}
 	pthread_join(thread, NULL);
 	if (a.rc)
-		die("IOMMU_TEST_OP_MOCK_DOMAIN", a.rc);
-	printf("{\"attached\":true,\"hwpt\":%u,\"ioas\":%u,\"stalled_ms\":%llu}\n", a.hwpt,
-	       a.ioas, (unsigned long long)((clock_ns(CLOCK_MONOTONIC) - stalled_ns) / 1000000));
-	stop = 0;
-	while (cfg.hold && !stop)
+		die(cfg.harvest ? "IOMMU_HWPT_GET_DIRTY_BITMAP" : "IOMMU_TEST_OP_MOCK_DOMAIN", a.rc);
+	if (cfg.harvest) {
+		pages = compare_pages(a.bitmap, marks, &exact);
+		printf("{\"harvested\":true,\"hwpt\":%u,\"pages\":%llu,\"dirtied\":%llu,"
+		       "\"exact\":%s,\"stalled_ms\":%llu}\n", a.hwpt, (unsigned long long)pages,
+		       (unsigned long long)((cfg.size / mock_page() + DIRTY_EVERY - 1) / DIRTY_EVERY),
+		       exact ? "true" : "false",
+		       (unsigned long long)((clock_ns(CLOCK_MONOTONIC) - stalled_ns) / 1000000));
+	} else {
+		printf("{\"attached\":true,\"hwpt\":%u,\"ioas\":%u,\"stalled_ms\":%llu}\n", a.hwpt,
+		       a.ioas,
+		       (unsigned long long)((clock_ns(CLOCK_MONOTONIC) - stalled_ns) / 1000000));
+	}
+	while (cfg.hold && !signaled && !stop)
 		pause();
+	free(marks);
 	close(a.fd);
 	close(uffd);
-	return 0;
+	return exact ? 0 : 1;
 }

@@ -1,6 +1,8 @@
-# One VM cannot stall another, and a domain's messages hold all of it: an
-# attach held in a userfaultfd fault while it pins its mapping, and a domain
-# with more devices and lease names than one page of netlink holds.
+# One VM cannot stall or charge another, and a domain's messages hold all of
+# it: an attach held in a userfaultfd fault while it pins its mapping, a
+# harvest held in one while it pins its bitmap, the memory observers keep
+# for a VM charged to whoever observes, and a domain with more devices and
+# lease names than one page of netlink holds.
 
 setup() {
 	load '../../helpers/common-setup'
@@ -14,11 +16,92 @@ teardown() {
 	[ -z "${OWNER_PID:-}" ] || kill -TERM "$OWNER_PID" 2>/dev/null || true
 	[ -z "${STALL_PID:-}" ] || { touch "$BATS_TEST_TMPDIR/release"; kill -TERM "$STALL_PID" 2>/dev/null; } || true
 	[ -z "${MON_PID:-}" ] || kill -TERM "$MON_PID" 2>/dev/null || true
+	[ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null || true
 	wait 2>/dev/null || true
+	[ -z "${PENDING_MAX:-}" ] || echo "$PENDING_MAX" >"$PENDING_MAX_PARAM"
+	local cg
+	for cg in "${CGROUPS[@]}"; do rmdir "$cg" 2>/dev/null || true; done
+}
+
+# memcg_setup: cgroup v2 with the memory controller, and two groups, $VMM
+# for the owner and $ADMIN for the administrator's commands.
+memcg_setup() {
+	local root=/sys/fs/cgroup
+	mountpoint -q "$root" || mount -t cgroup2 none "$root"
+	grep -qw memory "$root/cgroup.subtree_control" || echo +memory >"$root/cgroup.subtree_control"
+	VMM=$root/vmm-$BATS_TEST_NUMBER
+	ADMIN=$root/admin-$BATS_TEST_NUMBER
+	mkdir "$VMM" "$ADMIN"
+	CGROUPS=("$VMM" "$ADMIN")
+}
+
+# in_cgroup CG CMD...: exec CMD in memory cgroup CG; call it in a subshell
+# (`run`, `&` or parentheses).
+in_cgroup() {
+	echo "$BASHPID" >"$1/cgroup.procs"
+	exec "${@:2}"
+}
+
+# unreclaimable CG: the bytes of unreclaimable slab charged to CG.
+unreclaimable() {
+	awk '$1 == "slab_unreclaimable" { print $2 }' "$1/memory.stat"
+}
+
+# pending_bytes ID: what every observer of domain ID holds, summed.
+pending_bytes() {
+	iommu-dirtyctl -j show "$1" | jq '[.observer[].pending_bytes] | add'
 }
 
 dom() {
 	iommu-dirtyctl -j show pid "$OWNER_PID" | jq -r .id
+}
+
+# start_stall ARGS...: stall-owner in the background (STALL_PID), released
+# by the test's release file.
+start_stall() {
+	stall-owner --ready "$BATS_TEST_TMPDIR/stall.ready" --release "$BATS_TEST_TMPDIR/release" \
+		"$@" >"$BATS_TEST_TMPDIR/stall.out" 2>&1 &
+	STALL_PID=$!
+}
+
+# wait_stalled: until stall-owner's ioctl waits in its fault.
+wait_stalled() {
+	for _ in $(seq 600); do
+		[ -s "$BATS_TEST_TMPDIR/stall.ready" ] && return 0
+		kill -0 "$STALL_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/stall.out"
+	return 1
+}
+
+# unstall: resolve the fault; until stall-owner printed what its ioctl did.
+unstall() {
+	touch "$BATS_TEST_TMPDIR/release"
+	for _ in $(seq 600); do
+		[ -s "$BATS_TEST_TMPDIR/stall.out" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# gone_within PID: PID has ended within 60 s (a bound on a hang, not a speed).
+gone_within() {
+	for _ in $(seq 600); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# show_until ID FILTER: until `show ID` satisfies the jq FILTER, 60 s at most.
+show_until() {
+	for _ in $(seq 600); do
+		iommu-dirtyctl -j show "$1" | jq -e "$2" >/dev/null && return 0
+		sleep 0.1
+	done
+	iommu-dirtyctl -j show "$1"
+	return 1
 }
 
 # start_monitor: iommu-dirtyctl -j monitor into $MON until the test ends.
@@ -52,18 +135,11 @@ events() {
 
 @test "an attach held pinning its memory stalls no other VM's reads, owners or destroys" {
 	start_owner --size 1M --no-enable --hold
-	local b ready=$BATS_TEST_TMPDIR/stall.ready
+	local b
 	b=$(dom)
 	start_monitor
-	stall-attach --size 4M --ready "$ready" --release "$BATS_TEST_TMPDIR/release" --hold \
-		>"$BATS_TEST_TMPDIR/stall.out" 2>&1 &
-	STALL_PID=$!
-	for _ in $(seq 600); do
-		[ -s "$ready" ] && break
-		kill -0 "$STALL_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -s "$ready" ] || { cat "$BATS_TEST_TMPDIR/stall.out"; false; }
+	start_stall --in attach --size 4M --hold
+	wait_stalled
 
 	# The attach now holds its IOAS's locks for as long as the test wants.
 	# Everything else answers: the timeouts bound a hang, not a speed.
@@ -86,11 +162,7 @@ events() {
 	monitor_sync "$b"
 	assert_equal "$(events "$STALL_PID" domain-add)" 0
 
-	touch "$BATS_TEST_TMPDIR/release"
-	for _ in $(seq 600); do
-		[ -s "$BATS_TEST_TMPDIR/stall.out" ] && break
-		sleep 0.1
-	done
+	unstall
 	run -0 jq -e .attached "$BATS_TEST_TMPDIR/stall.out"
 	# Listed and announced once it exists, with what it maps
 	run -0 iommu-dirtyctl -j show pid "$STALL_PID"
@@ -130,4 +202,131 @@ events() {
 	assert_equal "$(jq -s -c --argjson id "$id" \
 		'map(select(.domain.id == $id) | [.domain.consumers, (.domain.dev | length)])' "$MON")" \
 		"$(jq -n -c '[range(1; 17) | [., 320]]')"
+}
+
+@test "observers' pending pages are charged to the administrator's memory cgroup, not the VM's, and freed once read" {
+	memcg_setup
+	# 256 MiB of 2 KiB pages: every lease needs about five pages of bits
+	in_cgroup "$VMM" mock-owner --ready "$BATS_TEST_TMPDIR/ready" --size 256M --random 500 \
+		--rounds 2 --go "$GO" --done "$DONE" --hold >"$BATS_TEST_TMPDIR/owner.out" 2>&1 &
+	OWNER_PID=$!
+	for _ in $(seq 300); do
+		[ -s "$BATS_TEST_TMPDIR/ready" ] && break
+		sleep 0.1
+	done
+	local id i vmm0 admin0 want vmm1 admin1
+	id=$(dom)
+	for i in $(seq 16); do
+		run -0 in_cgroup "$ADMIN" iommu-dirtyctl enable "$id" --name "lease-$i"
+	done
+	assert_equal "$(pending_bytes "$id")" 0
+	vmm0=$(unreclaimable "$VMM")
+	admin0=$(unreclaimable "$ADMIN")
+	# The owner's clearing harvests make room for every lease
+	touch "$GO"
+	wait_done
+	want=$(pending_bytes "$id")
+	[ "$want" -ge $((16 * 4 * 4096)) ]
+	# memory.stat is flushed at least every 2 s: wait for the charge, not a speed
+	for _ in $(seq 100); do
+		admin1=$(unreclaimable "$ADMIN")
+		[ $((admin1 - admin0)) -ge "$want" ] && break
+		sleep 0.1
+	done
+	vmm1=$(unreclaimable "$VMM")
+	echo "pending $want, admin +$((admin1 - admin0)), vmm +$((vmm1 - vmm0))"
+	[ $((admin1 - admin0)) -ge "$want" ]
+	[ $((vmm1 - vmm0)) -lt $((want / 2)) ]
+
+	# A lease's clearing reads empty its pages; those no harvest made room
+	# in again since its previous read are freed: all of them at the second
+	run -0 in_cgroup "$ADMIN" iommu-dirtyctl -j dump "$id" --name lease-1
+	run -0 in_cgroup "$ADMIN" iommu-dirtyctl -j dump "$id" --name lease-1
+	assert_equal "$(jq .dirty_pages <<<"$output")" 0
+	run -0 iommu-dirtyctl -j show "$id"
+	assert_equal "$(jq '.observer[] | select(.name == "lease-1") | .pending_bytes' <<<"$output")" 0
+	assert_equal "$(jq '[.observer[] | select(.name != "lease-1") | .pending_bytes] | min > 0' <<<"$output")" true
+	stop_owner
+	OWNER_PID=
+}
+
+@test "an observer stops at dirty_pending_max, overflows, and its next read reports every mapped page" {
+	PENDING_MAX_PARAM=/sys/module/iommufd/parameters/dirty_pending_max
+	PENDING_MAX=$(cat "$PENDING_MAX_PARAM")
+	[ "$PENDING_MAX" -eq $((64 << 20)) ]
+	# 64 MiB of 2 KiB pages needs one page of bits, or two across a boundary
+	start_owner --size 64M --random 100 --rounds 1 --go "$GO" --done "$DONE" --hold
+	local id
+	id=$(dom)
+	run -0 iommu-dirtyctl enable "$id" --name capped
+	echo 4096 >"$PENDING_MAX_PARAM"
+	touch "$GO"
+	wait_done
+	run -0 iommu-dirtyctl -j show "$id"
+	assert_equal "$(jq -c '.observer[0] | [.pending_bytes, .overflow]' <<<"$output")" "[4096,true]"
+	# A superset, never a loss: every mapped page
+	run -0 iommu-dirtyctl -j dump "$id" --name capped
+	assert_equal "$(jq .dirty_pages <<<"$output")" $(((64 << 20) / MOCK_PAGE))
+	run -0 iommu-dirtyctl -j show "$id"
+	assert_equal "$(jq -c '.observer[0].overflow' <<<"$output")" false
+	# ... and the next reports what was dirtied since: nothing; its page goes
+	run -0 iommu-dirtyctl -j dump "$id" --name capped
+	assert_equal "$(jq .dirty_pages <<<"$output")" 0
+	run -0 iommu-dirtyctl -j show "$id"
+	assert_equal "$(jq -c '.observer[0] | [.pending_bytes, .overflow]' <<<"$output")" "[0,false]"
+	stop_owner
+	OWNER_PID=
+}
+
+@test "an owner whose harvest waits in a fault stalls no administrator: requests die, closes and expiries go on, nothing is lost" {
+	# The stalled domain first, so the reaper meets it before the other one
+	start_stall --in harvest --size 4M --go "$GO" --hold
+	local a b i
+	for i in $(seq 600); do
+		a=$(iommu-dirtyctl -j show pid "$STALL_PID" 2>/dev/null | jq -r .id) && [ -n "$a" ] && break
+		sleep 0.1
+	done
+	[ -n "$a" ]
+	start_owner --size 1M --no-enable --hold
+	b=$(dom)
+	run -0 iommu-dirtyctl enable "$a" --name kept
+	run -0 iommu-dirtyctl enable "$a" --name brief --lease 1s
+	run -0 iommu-dirtyctl enable "$b" --name brief --lease 1s
+	iommu-dirtyctl -j watch "$a" -i 1 >/dev/null 2>&1 &
+	WATCH_PID=$!
+	show_until "$a" '.observer | length == 3'
+	# The owner dirties every 16th page and harvests into a bitmap whose
+	# page faults, holding the domain while it waits
+	touch "$GO"
+	wait_stalled
+
+	# A request waiting for the domain dies with its process
+	timeout -s KILL 2 iommu-dirtyctl -j dump "$a" --name kept >/dev/null 2>&1 &
+	local dump=$!
+	local rc=0
+	gone_within "$dump"
+	wait "$dump" || rc=$?
+	assert_equal "$rc" 137
+	# So does a watcher, and closing its socket ends its observer at once
+	kill -KILL "$WATCH_PID"
+	gone_within "$WATCH_PID"
+	WATCH_PID=
+	# A lease ends at its deadline on the busy domain too, and the reaper
+	# unlinks the other domain's lease: its hardware stops
+	show_until "$a" '[.observer[].name] == ["kept"] and .consumers == 2'
+	show_until "$b" '(.observer // []) == [] and .tracking == false'
+	run -0 timeout 60 iommu-dirtyctl -j list
+
+	unstall
+	run -0 jq -e '.exact and .pages == .dirtied' "$BATS_TEST_TMPDIR/stall.out"
+	# The lease that waited has every page the harvest took, and no other
+	run -0 iommu-dirtyctl -j dump "$a" --name kept
+	assert_equal "$(jq -c '[.extents[] | [.iova, .pages]]' <<<"$output")" \
+		"$(jq -n -c --argjson b "$BASE" --argjson p "$MOCK_PAGE" '[range(0; 128) | [$b + . * 16 * $p, 1]]')"
+	show_until "$a" '[.observer[].name] == ["kept"]'
+	kill -TERM "$STALL_PID"
+	wait "$STALL_PID"
+	STALL_PID=
+	stop_owner
+	OWNER_PID=
 }
