@@ -157,6 +157,8 @@ static int wait_fault(int uffd, const struct attach *a, uint64_t *addr)
 			break;
 		if (a->done)
 			return 1;
+		if (stop)
+			die("signalled before the ioctl faulted", EINTR);
 	}
 	if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
 		die("read(userfaultfd)", errno);
@@ -259,6 +261,8 @@ static void *start_harvest(int uffd, struct attach *a, pthread_t *thread,
 			    &nr);
 	if (rc)
 		die("IOMMU_TEST_OP_DIRTY", rc);
+	if (nr != (pages + DIRTY_EVERY - 1) / DIRTY_EVERY)
+		die("IOMMU_TEST_OP_DIRTY dirtied another number of pages", EPROTO);
 	rc = pthread_create(thread, NULL, harvest_thread, a);
 	if (rc)
 		die("pthread_create", rc);
@@ -371,8 +375,9 @@ int main(int argc, char **argv)
 		       a.ioas,
 		       (unsigned long long)((clock_ns(CLOCK_MONOTONIC) - stalled_ns) / 1000000));
 	}
+	/* Polled: a signal between a check and pause() would be lost */
 	while (cfg.hold && !signaled && !stop)
-		pause();
+		usleep(10000);
 	free(marks);
 	close(a.fd);
 	close(uffd);

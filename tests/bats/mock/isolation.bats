@@ -13,26 +13,42 @@ setup() {
 }
 
 teardown() {
-	[ -z "${OWNER_PID:-}" ] || kill -TERM "$OWNER_PID" 2>/dev/null || true
-	[ -z "${STALL_PID:-}" ] || { touch "$BATS_TEST_TMPDIR/release"; kill -TERM "$STALL_PID" 2>/dev/null; } || true
-	[ -z "${MON_PID:-}" ] || kill -TERM "$MON_PID" 2>/dev/null || true
-	[ -z "${WATCH_PID:-}" ] || kill -KILL "$WATCH_PID" 2>/dev/null || true
-	wait 2>/dev/null || true
 	[ -z "${PENDING_MAX:-}" ] || echo "$PENDING_MAX" >"$PENDING_MAX_PARAM"
-	local cg
+	[ -z "${STALL_PID:-}" ] || touch "$BATS_TEST_TMPDIR/release"
+	local pid cg
+	for pid in ${OWNER_PID:-} ${STALL_PID:-} ${MON_PID:-} ${WATCH_PID:-} ${DUMP_PID:-}; do
+		reap "$pid"
+	done
 	for cg in "${CGROUPS[@]}"; do rmdir "$cg" 2>/dev/null || true; done
+	[ -z "${MEMCG_ON:-}" ] || echo -memory >/sys/fs/cgroup/cgroup.subtree_control || true
+	[ -z "${CGROUP_MOUNTED:-}" ] || umount /sys/fs/cgroup || true
+}
+
+# reap PID: end PID, by SIGTERM then SIGKILL, and collect it; one stuck in
+# the kernel is reported rather than waited for.
+reap() {
+	kill -TERM "$1" 2>/dev/null || return 0
+	gone_within "$1" || { kill -KILL "$1" 2>/dev/null; gone_within "$1"; } ||
+		{ echo "# pid $1 does not end" >&3; return 0; }
+	wait "$1" 2>/dev/null || true
 }
 
 # memcg_setup: cgroup v2 with the memory controller, and two groups, $VMM
 # for the owner and $ADMIN for the administrator's commands.
 memcg_setup() {
 	local root=/sys/fs/cgroup
-	mountpoint -q "$root" || mount -t cgroup2 none "$root"
-	grep -qw memory "$root/cgroup.subtree_control" || echo +memory >"$root/cgroup.subtree_control"
+	if ! mountpoint -q "$root"; then
+		mount -t cgroup2 none "$root"
+		CGROUP_MOUNTED=1
+	fi
+	if ! grep -qw memory "$root/cgroup.subtree_control"; then
+		echo +memory >"$root/cgroup.subtree_control"
+		MEMCG_ON=1
+	fi
 	VMM=$root/vmm-$BATS_TEST_NUMBER
 	ADMIN=$root/admin-$BATS_TEST_NUMBER
-	mkdir "$VMM" "$ADMIN"
 	CGROUPS=("$VMM" "$ADMIN")
+	mkdir "$VMM" "$ADMIN"
 }
 
 # in_cgroup CG CMD...: exec CMD in memory cgroup CG; call it in a subshell
@@ -60,7 +76,7 @@ dom() {
 # by the test's release file.
 start_stall() {
 	stall-owner --ready "$BATS_TEST_TMPDIR/stall.ready" --release "$BATS_TEST_TMPDIR/release" \
-		"$@" >"$BATS_TEST_TMPDIR/stall.out" 2>&1 &
+		"$@" >"$BATS_TEST_TMPDIR/stall.out" 2>&1 3>&- &
 	STALL_PID=$!
 }
 
@@ -89,6 +105,19 @@ unstall() {
 gone_within() {
 	for _ in $(seq 600); do
 		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# blocked_in_family PID: within 60 s PID sleeps in the iommu-dirty code
+# (state D, uninterruptible or killable; wchan names the caller of the
+# mutex sleep). A transient D elsewhere, such as a page of its binary read
+# over 9p, does not count.
+blocked_in_family() {
+	for _ in $(seq 600); do
+		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = D ] &&
+			grep -q dirty "/proc/$1/wchan" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
@@ -208,12 +237,14 @@ events() {
 	memcg_setup
 	# 256 MiB of 2 KiB pages: every lease needs about five pages of bits
 	in_cgroup "$VMM" mock-owner --ready "$BATS_TEST_TMPDIR/ready" --size 256M --random 500 \
-		--rounds 2 --go "$GO" --done "$DONE" --hold >"$BATS_TEST_TMPDIR/owner.out" 2>&1 &
+		--rounds 2 --go "$GO" --done "$DONE" --hold >"$BATS_TEST_TMPDIR/owner.out" 2>&1 3>&- &
 	OWNER_PID=$!
-	for _ in $(seq 300); do
+	for _ in $(seq 600); do
 		[ -s "$BATS_TEST_TMPDIR/ready" ] && break
+		kill -0 "$OWNER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
+	[ -s "$BATS_TEST_TMPDIR/ready" ] || { cat "$BATS_TEST_TMPDIR/owner.out"; false; }
 	local id i vmm0 admin0 want vmm1 admin1
 	id=$(dom)
 	for i in $(seq 16); do
@@ -227,16 +258,18 @@ events() {
 	wait_done
 	want=$(pending_bytes "$id")
 	[ "$want" -ge $((16 * 4 * 4096)) ]
-	# memory.stat is flushed at least every 2 s: wait for the charge, not a speed
-	for _ in $(seq 100); do
+	# memory.stat is flushed at least every 2 s: wait for the charge, not a
+	# speed. Per-CPU stocks and other slab of either group blur a page or
+	# two: the margins are a quarter of what the leases hold.
+	for _ in $(seq 600); do
 		admin1=$(unreclaimable "$ADMIN")
-		[ $((admin1 - admin0)) -ge "$want" ] && break
+		[ $((admin1 - admin0)) -ge $((want * 3 / 4)) ] && break
 		sleep 0.1
 	done
 	vmm1=$(unreclaimable "$VMM")
-	echo "pending $want, admin +$((admin1 - admin0)), vmm +$((vmm1 - vmm0))"
-	[ $((admin1 - admin0)) -ge "$want" ]
-	[ $((vmm1 - vmm0)) -lt $((want / 2)) ]
+	echo "# pending $want, admin +$((admin1 - admin0)), vmm +$((vmm1 - vmm0))" >&3
+	[ $((admin1 - admin0)) -ge $((want * 3 / 4)) ]
+	[ $((vmm1 - vmm0)) -lt $((want / 4)) ]
 
 	# A lease's clearing reads empty its pages; those no harvest made room
 	# in again since its previous read are freed: all of them at the second
@@ -281,7 +314,7 @@ events() {
 @test "an owner whose harvest waits in a fault stalls no administrator: requests die, closes and expiries go on, nothing is lost" {
 	# The stalled domain first, so the reaper meets it before the other one
 	start_stall --in harvest --size 4M --go "$GO" --hold
-	local a b i
+	local a b i rc=0
 	for i in $(seq 600); do
 		a=$(iommu-dirtyctl -j show pid "$STALL_PID" 2>/dev/null | jq -r .id) && [ -n "$a" ] && break
 		sleep 0.1
@@ -290,31 +323,33 @@ events() {
 	start_owner --size 1M --no-enable --hold
 	b=$(dom)
 	run -0 iommu-dirtyctl enable "$a" --name kept
-	run -0 iommu-dirtyctl enable "$a" --name brief --lease 1s
-	run -0 iommu-dirtyctl enable "$b" --name brief --lease 1s
-	iommu-dirtyctl -j watch "$a" -i 1 >/dev/null 2>&1 &
+	iommu-dirtyctl -j watch "$a" -i 1 >/dev/null 2>&1 3>&- &
 	WATCH_PID=$!
-	show_until "$a" '.observer | length == 3'
+	show_until "$a" '.observer | length == 2'
 	# The owner dirties every 16th page and harvests into a bitmap whose
 	# page faults, holding the domain while it waits
 	touch "$GO"
 	wait_stalled
 
 	# A request waiting for the domain dies with its process
-	timeout -s KILL 2 iommu-dirtyctl -j dump "$a" --name kept >/dev/null 2>&1 &
-	local dump=$!
-	local rc=0
-	gone_within "$dump"
-	wait "$dump" || rc=$?
+	iommu-dirtyctl -j dump "$a" --name kept >/dev/null 2>&1 3>&- &
+	DUMP_PID=$!
+	blocked_in_family "$DUMP_PID"
+	kill -KILL "$DUMP_PID"
+	gone_within "$DUMP_PID"
+	wait "$DUMP_PID" || rc=$?
+	DUMP_PID=
 	assert_equal "$rc" 137
-	# So does a watcher, and closing its socket ends its observer at once
+	# So does a watcher, and closing its socket ends its observer at once,
+	# though it can be unlinked only once the owner lets go
 	kill -KILL "$WATCH_PID"
 	gone_within "$WATCH_PID"
 	WATCH_PID=
-	# A lease ends at its deadline on the busy domain too, and the reaper
-	# unlinks the other domain's lease: its hardware stops
 	show_until "$a" '[.observer[].name] == ["kept"] and .consumers == 2'
-	show_until "$b" '(.observer // []) == [] and .tracking == false'
+	# The reaper passes the busy domain (it holds that ended observer) and
+	# unlinks another domain's expired lease: that domain's hardware stops
+	run -0 iommu-dirtyctl enable "$b" --name brief --lease 1s
+	show_until "$b" '.observer == [] and .tracking == false'
 	run -0 timeout 60 iommu-dirtyctl -j list
 
 	unstall
@@ -324,9 +359,4 @@ events() {
 	assert_equal "$(jq -c '[.extents[] | [.iova, .pages]]' <<<"$output")" \
 		"$(jq -n -c --argjson b "$BASE" --argjson p "$MOCK_PAGE" '[range(0; 128) | [$b + . * 16 * $p, 1]]')"
 	show_until "$a" '[.observer[].name] == ["kept"]'
-	kill -TERM "$STALL_PID"
-	wait "$STALL_PID"
-	STALL_PID=
-	stop_owner
-	OWNER_PID=
 }
