@@ -11,6 +11,8 @@
 #   5  a record that finds no pending memory is dropped silently (failnth.bats:
 #      only fault injection reaches it)
 #   6  a read keeps nothing of a huge IOPTE beyond its range (exactread)
+#   7  a read frees the pending pages its range touches, bits and all
+#      (exactread: what a window keeps beyond itself is lost)
 
 setup() {
 	load '../../helpers/common-setup'
@@ -101,6 +103,12 @@ exact_finds() {
 @test "mutant 6 (a read keeps nothing of a huge IOPTE beyond its range) is caught by exactread" {
 	run -0 exactread --rounds 20 --huge --owner none
 	plant 6
+	exact_finds --huge --owner none
+	exact_finds --huge --owner track
+}
+
+@test "mutant 7 (a read frees pending pages that still hold bits) is caught by exactread" {
+	plant 7
 	exact_finds --huge --owner none
 	exact_finds --huge --owner track
 }
