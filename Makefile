@@ -114,7 +114,8 @@ TOOLS_HDRS := $(wildcard tests/tools/*.h common/*.h)
 TOOLS := $(B)/tests/mock-owner $(B)/tests/vfio-owner $(B)/tests/dump-loop $(B)/tests/noloss \
 	$(B)/tests/observe $(B)/tests/dirty-bench $(B)/tests/nlfuzz $(B)/tests/failnth $(B)/tests/churn \
 	$(B)/tests/lib-check $(B)/tests/exactread $(B)/tests/stall-owner
-UNIT_TESTS := $(B)/tests/unit/test-opts $(B)/tests/unit/test-lib $(B)/tests/unit/test-cli
+UNIT_TESTS := $(B)/tests/unit/test-opts $(B)/tests/unit/test-lib $(B)/tests/unit/test-cli \
+	$(B)/tests/unit/test-recfile
 # iommufd_test.h is not exported by headers_install; take it from our tree.
 TOOLS_CPPFLAGS := $(CPPFLAGS_COMMON) -Icommon -I$(KSRC)/drivers/iommu/iommufd
 
@@ -185,6 +186,10 @@ $(B)/tests/unit/test-cli: tests/unit/test_cli.c $(CLI_UNIT_SRCS) $(CLI_HDRS) $(L
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE -Icli -Icommon -Ilib/include $(CPPFLAGS) $(WARN) $(CFLAGS) \
 		$(SAN) $(LDFLAGS) -o $@ $< $(CLI_UNIT_SRCS) $(LIB_A) $(NL_LIBS)
+
+$(B)/tests/unit/test-recfile: tests/unit/test_recfile.c cli/recfile.c cli/recfile.h tests/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $< cli/recfile.c
 
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done

@@ -83,6 +83,16 @@ error_t cli_collect(int key, char *arg, struct argp_state *state);
 int cli_domain_args(struct cli *c, const struct argp *argp, int argc, char **argv,
 		    struct cli_args *a, bool sys_admin, uint64_t *id);
 
+/*
+ * Option values several commands take, with one wording for their errors
+ * (argp_error() exits on bad input): an interval of 1 to @max_s whole
+ * seconds, in ms; a rate with its unit (--bandwidth, --cpu-dirty-rate),
+ * in bytes/s, 0 allowed only if @zero_ok; --downtime, 1 to 3600000 ms.
+ */
+uint64_t cli_arg_interval_ms(struct argp_state *state, const char *arg, uint64_t max_s);
+uint64_t cli_arg_rate(struct argp_state *state, const char *opt, const char *arg, bool zero_ok);
+uint64_t cli_arg_downtime_ms(struct argp_state *state, const char *arg);
+
 /* The exit status for a negative errno (0 for 0). */
 int cli_exit_for(int rc);
 
@@ -110,6 +120,8 @@ void cli_json_domain(struct json *j, const char *key, const struct iommudirty_do
 /* Its members alone, for an object that says more about the domain (top's rows) */
 void cli_json_domain_members(struct json *j, const struct iommudirty_domain *d);
 void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d);
+/* A run of dirty pages as dump and report print it in JSON: {"iova", "pages"} */
+void cli_json_extent(struct json *j, uint64_t iova, uint64_t pages);
 /* "on"/"off", coloured when c->color; pad it with text_pad(), which sees its width. */
 const char *cli_on(const struct cli *c, bool on);
 /* An enum's name in @buf, or its number when the library does not know the value. */
@@ -173,6 +185,8 @@ int cmd_monitor(struct cli *c, int argc, char **argv);
 int cmd_rate(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
 int cmd_top(struct cli *c, int argc, char **argv);
+int cmd_record(struct cli *c, int argc, char **argv);
+int cmd_report(struct cli *c, int argc, char **argv);
 
 /* Default lease of enable/disable/dump */
 #define CLI_DEFAULT_LEASE_NAME "iommu-dirtyctl"

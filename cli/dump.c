@@ -155,10 +155,7 @@ static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
 		return raw_set(d, (iova - d->opts.iova) / d->page, pages * (page_size / d->page));
 	if (d->format == FMT_EXTENTS) {
 		if (c->json) {
-			json_obj_open(&c->j, NULL);
-			json_u64(&c->j, "iova", iova);
-			json_u64(&c->j, "pages", pages);
-			json_obj_close(&c->j);
+			cli_json_extent(&c->j, iova, pages);
 		} else {
 			printf("0x%016llx-0x%016llx %llu page%s\n", (unsigned long long)iova,
 			       (unsigned long long)(iova + pages * page_size - 1),

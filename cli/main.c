@@ -312,6 +312,36 @@ int cli_select_domain(struct cli *c, int argc, char **argv, int *i, uint64_t *id
 	return 0;
 }
 
+uint64_t cli_arg_interval_ms(struct argp_state *state, const char *arg, uint64_t max_s)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, &v) || !v || v > max_s)
+		argp_error(state, "--interval takes 1 to %llu seconds, not '%s'",
+			   (unsigned long long)max_s, arg);
+	return v * 1000;
+}
+
+/* "10G" is 10 GiB/s to some and 10 Gbit/s to others: the unit is always spelled out */
+uint64_t cli_arg_rate(struct argp_state *state, const char *opt, const char *arg, bool zero_ok)
+{
+	uint64_t v;
+
+	if (parse_rate(arg, &v) || (!v && !zero_ok))
+		argp_error(state, "%s takes a rate with its unit, bits per second (10gbit, "
+			   "100mbit) or bytes per second (1.25GB/s, 300MiB/s), not '%s'", opt, arg);
+	return v;
+}
+
+uint64_t cli_arg_downtime_ms(struct argp_state *state, const char *arg)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, &v) || !v || v > 3600000)
+		argp_error(state, "--downtime takes 1 to 3600000 ms, not '%s'", arg);
+	return v;
+}
+
 error_t cli_collect(int key, char *arg, struct argp_state *state)
 {
 	struct cli_args *a = state->input;
@@ -361,6 +391,8 @@ static const struct command commands[] = {
 	{ "rate", cmd_rate, "DMA dirty rate, working set, migration estimate: DOMAIN" },
 	{ "stats", cmd_stats, "every domain's metrics in the Prometheus format" },
 	{ "top", cmd_top, "every domain's DMA dirty rate, live (or -b for snapshots)" },
+	{ "record", cmd_record, "record domains' dirty pages per interval to a file: DOMAIN... | all" },
+	{ "report", cmd_report, "summarise a recording: FILE" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -434,7 +466,7 @@ int main(int argc, char **argv)
 		NULL, top_opt, "COMMAND [ARGS...]",
 		"See and observe IOMMU dirty tracking (iommu-dirty netlink family).\v"
 		"Commands: list, show, devices, caps, enable, disable, dump, watch, monitor, "
-		"rate, stats, top; "
+		"rate, record, report, stats, top; "
 		"'" PROG " help' describes them.",
 		children, NULL, NULL
 	};

@@ -194,3 +194,11 @@ void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d)
 	for (unsigned int i = 0; i < d->n_observers; i++)
 		text_observer(c, iommudirty_domain_observer(d, i));
 }
+
+void cli_json_extent(struct json *j, uint64_t iova, uint64_t pages)
+{
+	json_obj_open(j, NULL);
+	json_u64(j, "iova", iova);
+	json_u64(j, "pages", pages);
+	json_obj_close(j);
+}

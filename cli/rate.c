@@ -37,38 +37,26 @@ struct rate {
 
 enum { OPT_BANDWIDTH = 256, OPT_DOWNTIME, OPT_CPU, OPT_PREDICT };
 
-/* "10G" is 10 GiB/s to some and 10 Gbit/s to others: the unit is always spelled out */
-#define RATE_UNITS "bits per second (10gbit, 100mbit) or bytes per second (1.25GB/s, " \
-	"300MiB/s)"
-
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct rate *r = state->input;
-	uint64_t v;
 
 	switch (key) {
 	case 'i':
-		if (parse_u64(arg, &v) || !v || v > 3600)
-			argp_error(state, "--interval takes 1 to 3600 seconds, not '%s'", arg);
-		r->interval_ms = v * 1000;
+		r->interval_ms = cli_arg_interval_ms(state, arg, 3600);
 		return 0;
 	case 'c':
 		if (parse_u64(arg, &r->count) || !r->count || r->count > MAX_WINDOWS)
 			argp_error(state, "--count takes 1 to %d windows, not '%s'", MAX_WINDOWS, arg);
 		return 0;
 	case OPT_BANDWIDTH:
-		if (parse_rate(arg, &r->bandwidth) || !r->bandwidth)
-			argp_error(state, "--bandwidth takes a rate with its unit, " RATE_UNITS
-				   ", not '%s'", arg);
+		r->bandwidth = cli_arg_rate(state, "--bandwidth", arg, false);
 		return 0;
 	case OPT_CPU:
-		if (parse_rate(arg, &r->cpu_rate))
-			argp_error(state, "--cpu-dirty-rate takes a rate with its unit, " RATE_UNITS
-				   ", not '%s'", arg);
+		r->cpu_rate = cli_arg_rate(state, "--cpu-dirty-rate", arg, true);
 		return 0;
 	case OPT_DOWNTIME:
-		if (parse_u64(arg, &r->downtime_ms) || !r->downtime_ms || r->downtime_ms > 3600000)
-			argp_error(state, "--downtime takes 1 to 3600000 ms, not '%s'", arg);
+		r->downtime_ms = cli_arg_downtime_ms(state, arg);
 		return 0;
 	case OPT_PREDICT:
 		r->predict = true;

@@ -21,13 +21,10 @@ struct watch {
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct watch *w = state->input;
-	uint64_t v;
 
 	switch (key) {
 	case 'i':
-		if (parse_u64(arg, &v) || !v || v > 86400)
-			argp_error(state, "--interval takes 1 to 86400 seconds, not '%s'", arg);
-		w->interval_ms = v * 1000;
+		w->interval_ms = cli_arg_interval_ms(state, arg, 86400);
 		return 0;
 	case 'c':
 		if (parse_u64(arg, &w->count) || !w->count)

@@ -37,11 +37,11 @@ static struct config {
 	unsigned int domains, devices;
 	uint64_t size, chunk, page_size;
 	enum pattern pattern;
-	uint64_t every, random_count, rate;
+	uint64_t every, random_count, rate, band;
 	const char *pages;
 	uint64_t rounds, interval_ms, seed;
 	bool hold, exact, json, plain_alloc, no_enable, verify_clear, steal, destroy;
-	const char *ready, *pages_log, *go, *done, *marked, *harvest_go, *comm;
+	const char *ready, *pages_log, *go, *done, *marked, *harvest_go, *comm, *step;
 	bool mark_only, no_harvest, huge;
 	/* --probe: one bad harvest per round, which must be refused */
 	uint64_t probe_len, probe_page_size;
@@ -70,7 +70,7 @@ static void on_signal(int sig)
 
 enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL,
        OPT_PAGES_LOG, OPT_DESTROY, OPT_PROBE, OPT_GO, OPT_DONE, OPT_MARK_ONLY,
-       OPT_MARKED, OPT_HARVEST_GO, OPT_COMM, OPT_NO_HARVEST, OPT_HUGE, OPT_DEVICES };
+       OPT_MARKED, OPT_HARVEST_GO, OPT_COMM, OPT_NO_HARVEST, OPT_HUGE, OPT_DEVICES, OPT_BAND, OPT_STEP };
 
 static const struct argp_option options[] = {
 	{ "domains", 'n', "N", 0, "Create N mock domains (default 1)", 0 },
@@ -90,6 +90,9 @@ static const struct argp_option options[] = {
 	{ "rate", 'R', "PAGES/S", 0,
 	  "Dirty random pages at this rate (needs --interval)", 1 },
 	{ "pages", 'P', "LIST", 0, "Dirty these page indices, e.g. 0,5,10-20", 1 },
+	{ "band", OPT_BAND, "N", 0,
+	  "Also dirty a band of N pages that moves by N each round (round r: pages "
+	  "r*N .. r*N+N-1, wrapping), a hot set that moves through the mapping", 1 },
 	{ "rounds", 'c', "N", 0, "Dirty-and-harvest rounds (default 1, 0: until signalled)", 2 },
 	{ "interval", 'i', "MS", 0, "Pause between rounds (default 0)", 2 },
 	{ "seed", 'S', "N", 0, "Seed for --random and --rate (default 1)", 2 },
@@ -122,11 +125,15 @@ static const struct argp_option options[] = {
 	  "Write the domains' ids as JSON to FILE once they exist", 4 },
 	{ "pages-log", OPT_PAGES_LOG, "FILE", 0,
 	  "Append the pages dirtied in each round to FILE, one JSON line per "
-	  "round and domain: {\"round\",\"hwpt\",\"pages\":[index...]}", 4 },
+	  "round and domain: {\"round\",\"hwpt\",\"t0\",\"t1\",\"pages\":[index...]}, "
+	  "t0 and t1 the CLOCK_MONOTONIC ns before and after marking them", 4 },
 	{ "destroy", OPT_DESTROY, NULL, 0,
 	  "At exit destroy every object with IOMMU_DESTROY (each must succeed) "
 	  "instead of closing the iommufd", 4 },
 	{ "go", OPT_GO, "FILE", 0, "Before the first round wait until FILE exists", 4 },
+	{ "step", OPT_STEP, "FILE", 0,
+	  "Before round R (from 1) wait until FILE holds a number of at least R: the "
+	  "test decides when each round runs", 4 },
 	{ "done", OPT_DONE, "FILE", 0, "After the last round create FILE", 4 },
 	{ "json", 'j', NULL, 0, "One JSON object per line instead of text", 4 },
 	{ "comm", OPT_COMM, "NAME", 0,
@@ -231,6 +238,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_COMM: cfg.comm = arg; break;
 	case OPT_NO_HARVEST: cfg.no_harvest = true; break;
 	case OPT_HUGE: cfg.huge = true; break;
+	case OPT_BAND: cfg.band = arg_u64(state, arg, false); break;
+	case OPT_STEP: cfg.step = arg; break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	case ARGP_KEY_END: check_config(state); break;
 	default: return ARGP_ERR_UNKNOWN;
@@ -270,6 +279,8 @@ static void choose_pages(uint64_t *want, uint64_t npages, uint64_t round,
 		parse_page_list(cfg.pages, want, npages);
 		break;
 	}
+	for (uint64_t i = 0; i < cfg.band && i < npages; i++)
+		bitmap_set_bit(want, (round * cfg.band + i) % npages);
 }
 
 /* @more: the stdev ids of the domain's --devices beyond its first */
@@ -316,13 +327,13 @@ static void destroy_domain(int fd, const struct mock_dirty_domain *d, const uint
 
 static FILE *pages_log;
 
-static void log_pages(uint64_t round, uint32_t hwpt, const uint64_t *want,
-		      uint64_t npages)
+static void log_pages(uint64_t round, uint32_t hwpt, uint64_t t0, uint64_t t1,
+		      const uint64_t *want, uint64_t npages)
 {
 	const char *sep = "";
 
-	fprintf(pages_log, "{\"round\":%llu,\"hwpt\":%u,\"pages\":[",
-		(unsigned long long)round, hwpt);
+	fprintf(pages_log, "{\"round\":%llu,\"hwpt\":%u,\"t0\":%llu,\"t1\":%llu,\"pages\":[",
+		(unsigned long long)round, hwpt, (unsigned long long)t0, (unsigned long long)t1);
 	for (uint64_t i = 0; i < npages; i++) {
 		if (bitmap_test_bit(want, i)) {
 			fprintf(pages_log, "%s%llu", sep, (unsigned long long)i);
@@ -363,6 +374,21 @@ static void touch_file(const char *path)
 
 	if (!f || fclose(f))
 		die(path, -errno);
+}
+
+/* --step: the number in the file, 0 while it has none */
+static uint64_t step_allowed(void)
+{
+	char line[32] = "";
+	FILE *f = fopen(cfg.step, "r");
+	uint64_t v = 0;
+
+	if (f) {
+		if (fgets(line, sizeof(line), f))
+			line[strcspn(line, "\n")] = '\0';
+		fclose(f);
+	}
+	return parse_u64(line, &v) ? 0 : v;
 }
 
 static void sleep_ms(uint64_t ms)
@@ -438,16 +464,17 @@ static void run_round(int fd, const struct mock_dirty_domain *d, uint64_t round,
 	int rc, probe_rc = 0;
 
 	choose_pages(want, npages, round, rng);
-	if (pages_log)
-		log_pages(round, d->hwpt, want, npages);
 	memset(mock_map, 0, BITMAP_WORDS(npages * ratio) * 8);
 	for (uint64_t i = 0; i < npages; i++)
 		if (bitmap_test_bit(want, i))
 			bitmap_set_bit(mock_map, i * ratio);
+	t0 = clock_ns(CLOCK_MONOTONIC);
 	rc = mock_set_dirty(fd, d->hwpt, MOCK_APERTURE_START, cfg.size, mock_page,
 			    mock_map, &marked);
 	if (rc)
 		die("IOMMU_TEST_OP_DIRTY", rc);
+	if (pages_log)
+		log_pages(round, d->hwpt, t0, clock_ns(CLOCK_MONOTONIC), want, npages);
 	if (cfg.mark_only || cfg.no_harvest) {
 		report_round(round, d->hwpt, marked, 0, 0, 0, 0, 0, 0);
 		t->dirtied += marked;
@@ -557,6 +584,10 @@ int main(int argc, char **argv)
 		sleep_ms(10);
 	if (!cfg.no_enable || cfg.mark_only) {
 		for (uint64_t r = 1; !stop && (!cfg.rounds || r <= cfg.rounds); r++) {
+			while (cfg.step && !stop && step_allowed() < r)
+				sleep_ms(10);
+			if (stop)
+				break;
 			for (unsigned int i = 0; i < cfg.domains; i++)
 				run_round(fd, &dom[i], r, &rng, &t, want, got, mock_map);
 			t.rounds = r;

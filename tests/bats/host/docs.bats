@@ -11,7 +11,8 @@ setup() {
 		run -0 groff -man -ww -z "$page"
 		assert_output ""
 	done
-	[ -f "$TOP/man/iommu-dirtyctl.8" ] && [ -f "$TOP/man/libiommudirty.3" ] && [ -f "$TOP/man/iommu-dirty.7" ]
+	[ -f "$TOP/man/iommu-dirtyctl.8" ] && [ -f "$TOP/man/libiommudirty.3" ] && [ -f "$TOP/man/iommu-dirty.7" ] &&
+		[ -f "$TOP/man/iommu-dirty-record.5" ]
 }
 
 @test "the man page's exit status table is the CLI's" {
@@ -52,8 +53,14 @@ complete_words() {
 	assert_line dev
 	run complete_words iommu-dirtyctl rate 3 --bandwidth 1
 	assert_output "$(printf '1gbit\n10gbit\n100gbit')"
-	run complete_words iommu-dirtyctl r
+	run complete_words iommu-dirtyctl ra
 	assert_output rate
+	run complete_words iommu-dirtyctl re
+	assert_output "$(printf 'record\nreport')"
+	run complete_words iommu-dirtyctl record 3 -o x --d
+	assert_output -- "--duration"
+	run complete_words iommu-dirtyctl record a
+	assert_output all
 	run complete_words iommu-dirtyctl top --s
 	assert_output -- "--sort"
 	run complete_words iommu-dirtyctl top --sort m

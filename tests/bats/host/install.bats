@@ -51,6 +51,7 @@ setup() {
 				'usr/sbin/iommu-dirtyctl f' \
 				'usr/share/bash-completion/completions/iommu-dirtyctl f' \
 				'usr/share/man/man3/libiommudirty.3 f' \
+				'usr/share/man/man5/iommu-dirty-record.5 f' \
 				'usr/share/man/man7/iommu-dirty.7 f' \
 				'usr/share/man/man8/iommu-dirtyctl.8 f'
 			for f in "$TOP"/cli/schemas/*.json; do
@@ -146,7 +147,7 @@ EOF
 	grep -qx "Version: $v" "$D/usr/lib/pkgconfig/libiommudirty.pc"
 	[ -f "$D/usr/lib/libiommudirty.so.$v" ]
 	for page in "$D"/usr/share/man/man*/*; do
-		head -1 "$page" | grep -q "\"[a-z-]* $v\"" || { echo "$page: $(head -1 "$page")"; return 1; }
+		grep -m1 "^\.TH" "$page" | grep -q "\"[a-z-]* $v\"" || { echo "$page: $(grep -m1 "^\.TH" "$page")"; return 1; }
 	done
 	run -0 grep -c 'iommudirty_version' "$TOP/man/libiommudirty.3"
 	run -0 env LD_LIBRARY_PATH="$D/usr/lib" "$D/usr/sbin/iommu-dirtyctl" --version
