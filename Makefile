@@ -92,12 +92,12 @@ lib: $(LIB_SO) $(LIB_A)
 CLI_SRCS := $(wildcard cli/*.c) common/opts.c
 CLI_HDRS := $(wildcard cli/*.h) common/opts.h lib/include/iommudirty.h
 CLI_OBJS := $(CLI_SRCS:%.c=$(B)/cli/obj/%.o)
-CLI_LIBS := -L$(B)/lib -liommudirty -lcap $$(pkg-config --libs ncursesw)
+CLI_LIBS := -L$(B)/lib -liommudirty -lcap $$(pkg-config --libs ncursesw cairo)
 
 $(B)/cli/obj/%.o: %.c $(CLI_HDRS) | $(DEPS)
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -D_GNU_SOURCE -Icli -Icommon -Ilib/include $(CPPFLAGS) $(WARN) $(CFLAGS) \
-		-c -o $@ $<
+	$(CC) -std=c11 -D_GNU_SOURCE -Icli -Icommon -Ilib/include $$(pkg-config --cflags cairo) \
+		$(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
 
 $(B)/bin/iommu-dirtyctl: $(CLI_OBJS) $(LIB_SO)
 	@mkdir -p $(@D)

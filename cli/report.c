@@ -19,57 +19,33 @@
 #include "model.h"
 #include "opts.h"
 #include "pageset.h"
+#include "plot.h"
 #include "recfile.h"
+#include "report.h"
 
-#define HOT_BUCKETS 256
 static const unsigned int wss_marks[] = { 1, 10, 60, 600, 3600, 86400 };
-#define N_WSS (sizeof(wss_marks) / sizeof(wss_marks[0]))
 
-struct dstat {
-	uint64_t id;
-	uint32_t owner_pid;
-	char comm[64];				/* as the kernel gave it */
-	uint64_t page_size, mapped_bytes;
-	bool appeared, gone;
-	int32_t gone_error;
-	uint64_t t_start, t_end;		/* recording ns */
-	uint64_t intervals, pages;
-	double seconds;				/* the intervals' */
-	double *rates;				/* bytes/s of each interval */
-	size_t rates_cap;
-	struct pageset ws;
-	/* distinct pages in the intervals whose read began by each mark (marks
-	 * before the first read or after the last one say nothing: left out) */
-	uint64_t wss[N_WSS];
-	unsigned int wss_secs[N_WSS], n_wss, next_mark;
-	uint64_t aperture_start, aperture_end;
-	uint64_t lo, hi;			/* dirty IOVA span [lo, hi) */
-	uint64_t bucket;			/* bytes per heat bucket */
-	uint64_t heat[HOT_BUCKETS], hit[HOT_BUCKETS], hit_last[HOT_BUCKETS];
-};
+enum { OPT_BANDWIDTH = 256, OPT_DOWNTIME, OPT_TOP, OPT_INTERVALS, OPT_HEATMAP, OPT_WSS,
+       OPT_RESOLUTION, OPT_TIME_RANGE, OPT_IOVA_RANGE, OPT_DOMAIN };
 
-struct report {
-	struct cli_args a;
-	uint64_t bandwidth, downtime_ms, top;
-	bool intervals;
+/* "A-B" of two numbers parsed by @parse; 0 or -EINVAL */
+static int parse_range(const char *arg, int (*parse)(const char *, uint64_t *), uint64_t *lo,
+		       uint64_t *hi)
+{
+	char buf[64];
+	char *dash;
 
-	const char *path;
-	struct rec_start start;
-	char host[256], kernel[512], tool[64];	/* as the file has them */
-	uint16_t major, minor;
-	bool ended, cut;
-	const char *cut_why;
-	uint64_t cut_offset, end_t, n_intervals, notes;
-	const char *why;			/* of an -EBADMSG this file found */
-	bool have_start;
-	uint64_t records;			/* the first pass's whole records */
-	struct dstat *d;
-	unsigned int n;
-	struct dstat *cur;			/* the interval being walked */
-	uint64_t ordinal;
-};
-
-enum { OPT_BANDWIDTH = 256, OPT_DOWNTIME, OPT_TOP, OPT_INTERVALS };
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	dash = strchr(buf, '-');
+	if (!dash)
+		return -EINVAL;
+	*dash = '\0';
+	if (parse(buf, lo) || parse(dash + 1, hi) || *hi <= *lo)
+		return -EINVAL;
+	return 0;
+}
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -89,12 +65,57 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_INTERVALS:
 		r->intervals = true;
 		return 0;
+	case OPT_HEATMAP:
+		r->heatmap = true;
+		return 0;
+	case OPT_WSS:
+		r->wss = true;
+		return 0;
+	case 'o':
+		if (plot_format(arg) < 0)
+			argp_error(state, "--output takes a file ending in .png or .svg, not '%s'", arg);
+		r->output = arg;
+		return 0;
+	case OPT_RESOLUTION: {
+		unsigned int w, h;
+		char end;
+
+		if (sscanf(arg, "%ux%u%c", &w, &h, &end) != 2 || w < 4 || h < 4 || w > 4096 ||
+		    h > 4096)
+			argp_error(state, "--resolution takes WIDTHxHEIGHT, 4 to 4096 each, not '%s'",
+				   arg);
+		r->res_w = w;
+		r->res_h = h;
+		return 0;
+	}
+	case OPT_TIME_RANGE:
+		if (parse_range(arg, parse_seconds_ms, &r->time_lo, &r->time_hi))
+			argp_error(state, "--time-range takes START-END in seconds since the "
+				   "recording began (e.g. 10-70.5), not '%s'", arg);
+		return 0;
+	case OPT_IOVA_RANGE:
+		if (parse_range(arg, parse_u64, &r->iova_lo, &r->iova_hi))
+			argp_error(state, "--iova-range takes START-END (e.g. 0x100000-0x4000000), "
+				   "not '%s'", arg);
+		return 0;
+	case OPT_DOMAIN:
+		if (parse_u64(arg, &r->domain) || !r->domain)
+			argp_error(state, "--domain takes a domain id of the recording, not '%s'", arg);
+		return 0;
+	case ARGP_KEY_END:
+		if (r->heatmap + r->wss + r->intervals > 1)
+			argp_error(state, "--heatmap, --wss and --intervals are views: pick one");
+		if ((r->output || r->res_w || r->time_hi || r->iova_hi || r->domain) &&
+		    !r->heatmap && !r->wss)
+			argp_error(state, "--output, --resolution, --time-range, --iova-range and "
+				   "--domain go with --heatmap or --wss");
+		return 0;
 	default:
 		return cli_collect(key, arg, state);
 	}
 }
 
-static struct dstat *find(struct report *r, uint64_t id)
+struct dstat *report_find(struct report *r, uint64_t id)
 {
 	for (unsigned int i = 0; i < r->n; i++)
 		if (r->d[i].id == id)
@@ -104,7 +125,7 @@ static struct dstat *find(struct report *r, uint64_t id)
 
 static int add_domain(struct report *r, const struct rec_domain *rd)
 {
-	struct dstat *d = find(r, rd->id), *p;
+	struct dstat *d = report_find(r, rd->id), *p;
 
 	if (d)
 		return 0;	/* a domain is recorded once; a repeat changes nothing */
@@ -146,7 +167,7 @@ static int span_run(uint64_t iova, uint64_t pages, void *arg)
 /* First pass: each interval's rate, the working set as it grows, the span */
 static int first_interval(struct report *r, const struct rec_interval *iv)
 {
-	struct dstat *d = find(r, iv->id);
+	struct dstat *d = report_find(r, iv->id);
 	double s = (double)(iv->begin - iv->since) / 1e9;
 	int rc;
 
@@ -174,13 +195,17 @@ static int first_interval(struct report *r, const struct rec_interval *iv)
 	if (d->intervals == d->rates_cap) {
 		size_t cap = d->rates_cap ? 2 * d->rates_cap : 64;
 		double *p = realloc(d->rates, cap * sizeof(*p));
+		struct wss_point *w = p ? realloc(d->series, cap * sizeof(*w)) : NULL;
 
-		if (!p)
+		if (p)
+			d->rates = p;
+		if (!w)
 			return -ENOMEM;
-		d->rates = p;
+		d->series = w;
 		d->rates_cap = cap;
 	}
-	d->rates[d->intervals++] = s > 0 ? (double)(iv->pages * iv->page_size) / s : 0;
+	d->rates[d->intervals] = s > 0 ? (double)(iv->pages * iv->page_size) / s : 0;
+	d->series[d->intervals++] = (struct wss_point){ iv->begin, d->ws.count };
 	d->seconds += s;
 	d->pages += iv->pages;
 	d->t_end = iv->end;
@@ -263,8 +288,6 @@ static void take_start(struct report *r, const struct rec_reader *rd)
 	r->start.tool = r->tool;
 }
 
-enum pass { PASS_FIRST, PASS_HEAT, PASS_NOTES, PASS_INTERVALS };
-
 /* One pass over the file from its start. */
 static void print_note(struct cli *c, const struct rec_note *n)
 {
@@ -309,16 +332,18 @@ static int take(struct cli *c, struct report *r, enum pass mode, const struct re
 		}
 		if (mode == PASS_INTERVALS)
 			return print_interval(c, &rd->u.interval);
+		if (mode == PASS_GRID)
+			return report_grid_interval(r, &rd->u.interval);
 		if (mode == PASS_HEAT) {
-			r->cur = find(r, rd->u.interval.id);
+			r->cur = report_find(r, rd->u.interval.id);
 			r->ordinal++;
 			return r->cur->bucket ? rec_interval_runs(&rd->u.interval, heat_run, r) : 0;
 		}
 		return 0;
 	case REC_GONE:
-		if (mode == PASS_FIRST && find(r, rd->u.gone.id)) {
-			find(r, rd->u.gone.id)->gone = true;
-			find(r, rd->u.gone.id)->gone_error = rd->u.gone.error;
+		if (mode == PASS_FIRST && report_find(r, rd->u.gone.id)) {
+			report_find(r, rd->u.gone.id)->gone = true;
+			report_find(r, rd->u.gone.id)->gone_error = rd->u.gone.error;
 		}
 		return 0;
 	case REC_NOTE:
@@ -339,7 +364,7 @@ static int take(struct cli *c, struct report *r, enum pass mode, const struct re
  * file stops being whole (a cut or damage); the others stop there too, so
  * every figure comes from the same records.
  */
-static int pass(struct cli *c, struct report *r, FILE *f, enum pass mode)
+int report_pass(struct cli *c, struct report *r, FILE *f, enum pass mode)
 {
 	char path[TEXT_ESCAPED_SIZE(PATH_MAX)];
 	struct rec_reader rd;
@@ -631,7 +656,7 @@ static int summarise(struct cli *c, struct report *r, FILE *f)
 	int rc;
 
 	size_buckets(r);
-	rc = pass(c, r, f, PASS_HEAT);
+	rc = report_pass(c, r, f, PASS_HEAT);
 	if (rc)
 		return rc;
 	header(c, r);
@@ -648,7 +673,7 @@ static int summarise(struct cli *c, struct report *r, FILE *f)
 	} else if (r->notes) {
 		printf("\nnotes\n");
 	}
-	rc = r->notes ? pass(c, r, f, PASS_NOTES) : 0;
+	rc = r->notes ? report_pass(c, r, f, PASS_NOTES) : 0;
 	if (rc)
 		return rc;
 	if (c->json) {
@@ -671,13 +696,25 @@ int cmd_report(struct cli *c, int argc, char **argv)
 		  "Estimate a pre-copy migration of each domain over this link from its "
 		  "recorded mean rate, as `rate` does; exit 3 if one does not converge", 1 },
 		{ "downtime", OPT_DOWNTIME, "MS", 0, "Largest acceptable downtime (default 300)", 1 },
+		{ "heatmap", OPT_HEATMAP, NULL, 0,
+		  "Draw an IOVA x time heatmap of one domain: on the terminal, or to -o", 2 },
+		{ "wss", OPT_WSS, NULL, 0, "Draw the working set's size over time", 2 },
+		{ "output", 'o', "FILE", 0, "Write the view to FILE.png or FILE.svg", 2 },
+		{ "resolution", OPT_RESOLUTION, "WxH", 0,
+		  "Heatmap cells: WIDTH columns of time, HEIGHT rows of IOVA", 2 },
+		{ "time-range", OPT_TIME_RANGE, "START-END", 0,
+		  "Only this part of the recording, in seconds since it began", 2 },
+		{ "iova-range", OPT_IOVA_RANGE, "START-END", 0, "Only these IOVAs", 2 },
+		{ "domain", OPT_DOMAIN, "ID", 0,
+		  "The domain to draw (default: the one with the most dirty pages)", 2 },
 		{ 0 }
 	};
 	static const struct argp argp = {
 		options, parse_opt, "FILE",
 		"Summarise a recording made by `record`: per domain the DMA dirty rate over "
-		"time, the working set's growth and the hottest IOVA ranges. A recording "
-		"cut short (the recorder killed) is reported up to its last whole record.",
+		"time, the working set's growth and the hottest IOVA ranges; or draw it as a "
+		"heatmap or a working-set plot. A recording cut short (the recorder killed) "
+		"is reported up to its last whole record.",
 		NULL, NULL, NULL
 	};
 	struct report r = { .top = 5, .downtime_ms = 300 };
@@ -696,9 +733,13 @@ int cmd_report(struct cli *c, int argc, char **argv)
 			text_escape(path, sizeof(path), r.path), strerror(errno));
 		return errno == ENOENT ? EXIT_NO_ENTRY : EXIT_FAILED;
 	}
-	rc = pass(c, &r, f, PASS_FIRST);
-	if (!rc && r.intervals)
-		rc = pass(c, &r, f, PASS_INTERVALS);
+	rc = report_pass(c, &r, f, PASS_FIRST);
+	if (!rc && r.heatmap)
+		rc = report_heatmap(c, &r, f);
+	else if (!rc && r.wss)
+		rc = report_wss(c, &r);
+	else if (!rc && r.intervals)
+		rc = report_pass(c, &r, f, PASS_INTERVALS);
 	else if (!rc)
 		rc = summarise(c, &r, f);
 	if (r.cut)
@@ -708,6 +749,7 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	fclose(f);
 	for (unsigned int i = 0; i < r.n; i++) {
 		free(r.d[i].rates);
+		free(r.d[i].series);
 		pageset_free(&r.d[i].ws);
 	}
 	free(r.d);

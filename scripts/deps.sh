@@ -14,6 +14,7 @@ packages=(
 	python3-jsonschema python3-ply python3-git gcc-aarch64-linux-gnu
 	# userspace
 	pkg-config libnl-3-dev libnl-genl-3-dev libnl-utils libcap-dev libncurses-dev
+	libcairo2-dev
 	# tests and the VM
 	qemu-system-x86 bats bats-assert bats-support tmux jq groff-base util-linux
 	python3-prometheus-client

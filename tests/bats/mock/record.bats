@@ -100,6 +100,31 @@ log_has() {
 	# the pre-copy verdict of rate's model: 4M over 10 Gbit/s converges
 	run -0 iommu-dirtyctl report "$REC" --bandwidth 10gbit
 	assert_line --regexp "^  pre-copy over 10000 Mbit/s, downtime 300 ms: converges"
+	# the heatmap over the intervals that hold the rounds: the band's range and
+	# the fixed one, a hole between; the band's hottest row moves down its
+	# range as the rounds go, from the first column to the last
+	local span
+	span=$(jq -r -s 'map(select(.dirty_pages > 0)) |
+		"\((.[0].since_ns / 1e6 | floor) / 1e3)-\((.[-1].begin_ns / 1e6 | ceil) / 1e3)"' \
+		"$BATS_TEST_TMPDIR/intervals")
+	run -0 iommu-dirtyctl -j report "$REC" --heatmap --resolution 16x32 --time-range "$span" \
+		-o "$BATS_TEST_TMPDIR/map.png"
+	validate-json report-heatmap <<<"$output"
+	run -0 python3 - "$BASE" "$MOCK_PAGE" <<PY
+import json, sys
+m = json.loads('''$output''')
+base, page = int(sys.argv[1]), int(sys.argv[2])
+segs = [(s["iova"], s["end"]) for s in m["segments"]]
+assert segs == [(base + 8 * page, base + 72 * page), (base + 1024 * page, base + 1032 * page)], segs
+band, fixed = m["segments"]
+rows = range(band["row"], band["row"] + band["rows"])
+hot = [max(rows, key=lambda y: m["cells"][y][x]) for x in range(m["columns"])
+       if any(m["cells"][y][x] for y in rows)]
+assert len(hot) >= 2 and hot == sorted(hot) and hot[-1] > hot[0], hot
+fixed_cols = sum(1 for x in range(m["columns"]) if m["cells"][fixed["row"]][x])
+assert fixed_cols >= len(hot), (fixed_cols, hot)
+PY
+	run -0 png-pixels "$BATS_TEST_TMPDIR/map.png" 0,0
 }
 
 @test "a recorder killed with SIGKILL leaves a file readable up to its last whole interval" {

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * report's images through cairo: the heatmap and the working set as PNG
+ * or SVG, chosen by the file's ending. cairo writes both (and renders the
+ * text of the axes) from one drawing; no image encoder of ours.
+ */
+#include <cairo.h>
+#include <cairo-svg.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "plot.h"
+
+#define MARGIN_L 130
+#define MARGIN_R 110
+#define MARGIN_T 44
+#define MARGIN_B 56
+#define HOLE_GAP 12
+
+static bool ends_with(const char *s, const char *end)
+{
+	size_t a = strlen(s), b = strlen(end);
+
+	return a >= b && !strcasecmp(s + a - b, end);
+}
+
+int plot_format(const char *path)
+{
+	if (ends_with(path, ".png"))
+		return PLOT_PNG;
+	if (ends_with(path, ".svg"))
+		return PLOT_SVG;
+	return -EINVAL;
+}
+
+static cairo_surface_t *surface(const char *path, int width, int height)
+{
+	return plot_format(path) == PLOT_SVG ? cairo_svg_surface_create(path, width, height) :
+	       cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+}
+
+/* Write and release: 0 or a negative errno, @why set */
+static int finish(cairo_surface_t *s, cairo_t *cr, const char *path, const char **why)
+{
+	cairo_status_t st;
+
+	cairo_destroy(cr);
+	if (plot_format(path) == PLOT_PNG) {
+		st = cairo_surface_write_to_png(s, path);
+	} else {
+		cairo_surface_finish(s);
+		st = cairo_surface_status(s);
+	}
+	cairo_surface_destroy(s);
+	if (st == CAIRO_STATUS_SUCCESS)
+		return 0;
+	*why = cairo_status_to_string(st);
+	return -EIO;
+}
+
+static void text(cairo_t *cr, double x, double y, const char *s, double align)
+{
+	cairo_text_extents_t e;
+
+	cairo_text_extents(cr, s, &e);
+	cairo_move_to(cr, x - e.x_advance * align, y);
+	cairo_show_text(cr, s);
+}
+
+static void background(cairo_t *cr, const char *title, int width)
+{
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+	cairo_set_font_size(cr, 15);
+	text(cr, width / 2.0, 26, title, 0.5);
+	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_font_size(cr, 11);
+}
+
+/* The y of row @y's top: rows of later segments sit below the holes before them */
+static double row_top(const struct heatmap *m, const struct plot_geometry *g, unsigned int y)
+{
+	const struct hm_segment *s = heatmap_row_segment(m, y);
+
+	return g->y + y * g->cell_h + (double)(s - m->seg) * HOLE_GAP;
+}
+
+int plot_heatmap(const char *path, const struct heatmap *m, const char *title,
+		 struct plot_geometry *g, const char **why)
+{
+	cairo_surface_t *s;
+	cairo_t *cr;
+	char buf[64];
+
+	g->cell_w = m->w < 800 ? 800 / m->w : 1;
+	g->cell_h = m->h < 480 ? 480 / m->h : 1;
+	g->x = MARGIN_L;
+	g->y = MARGIN_T;
+	g->w = g->cell_w * m->w;
+	g->h = g->cell_h * m->h + (m->n_seg - 1) * HOLE_GAP;
+	g->width = (int)(g->x + g->w + MARGIN_R);
+	g->height = (int)(g->y + g->h + MARGIN_B);
+	s = surface(path, g->width, g->height);
+	cr = cairo_create(s);
+	background(cr, title, g->width);
+	for (unsigned int x = 0; x < m->w; x++) {
+		for (unsigned int y = 0; y < m->h; y++) {
+			uint8_t rgb[3];
+
+			heatmap_color(m->max ? heatmap_value(m, x, y) / m->max : 0, rgb);
+			cairo_set_source_rgb(cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
+			cairo_rectangle(cr, g->x + x * g->cell_w, row_top(m, g, y), g->cell_w, g->cell_h);
+			cairo_fill(cr);
+		}
+	}
+	/* the IOVA axis: each range's start and end; holes hatched and named */
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	for (unsigned int i = 0; i < m->n_seg; i++) {
+		const struct hm_segment *sg = &m->seg[i];
+		double top = row_top(m, g, sg->row0);
+		double bottom = top + sg->rows * g->cell_h;
+
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)sg->lo);
+		text(cr, g->x - 6, top + 10, buf, 1);
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)sg->hi);
+		text(cr, g->x - 6, bottom, buf, 1);
+		if (i + 1 < m->n_seg) {
+			double y0 = bottom, y1 = bottom + HOLE_GAP;
+
+			cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+			for (double x = g->x; x < g->x + g->w; x += 8) {
+				cairo_move_to(cr, x, y1);
+				cairo_line_to(cr, x + HOLE_GAP, y0);
+			}
+			cairo_stroke(cr);
+			snprintf(buf, sizeof(buf), " %.1f MiB never dirtied ",
+				 (double)(m->seg[i + 1].lo - sg->hi) / (1 << 20));
+			/* the hole's size on a white patch in the middle of its band */
+			{
+				cairo_text_extents_t e;
+
+				cairo_text_extents(cr, buf, &e);
+				cairo_set_source_rgb(cr, 1, 1, 1);
+				cairo_rectangle(cr, g->x + (g->w - e.x_advance) / 2, y0, e.x_advance,
+						HOLE_GAP);
+				cairo_fill(cr);
+			}
+			cairo_set_source_rgb(cr, 0, 0, 0);
+			text(cr, g->x + g->w / 2, y1 - 2, buf, 0.5);
+		}
+	}
+	cairo_save(cr);
+	cairo_translate(cr, 16, g->y + g->h / 2);
+	cairo_rotate(cr, -1.5707963);
+	text(cr, 0, 0, "IOVA", 0.5);
+	cairo_restore(cr);
+	/* the time axis */
+	for (unsigned int k = 0; k <= 4; k++) {
+		double t = (double)m->t0 + (double)(m->t1 - m->t0) * k / 4;
+
+		snprintf(buf, sizeof(buf), "%.1f s", t / 1e9);
+		text(cr, g->x + g->w * k / 4, g->y + g->h + 16, buf, k == 0 ? 0 : k == 4 ? 1 : 0.5);
+	}
+	text(cr, g->x + g->w / 2, g->y + g->h + 38, "time since the recording began", 0.5);
+	/* the colour scale */
+	for (int k = 0; k < 100; k++) {
+		uint8_t rgb[3];
+
+		heatmap_color(k / 99.0, rgb);
+		cairo_set_source_rgb(cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
+		cairo_rectangle(cr, g->x + g->w + 14, g->y + g->h * (99 - k) / 100.0, 14,
+				g->h / 100.0 + 1);
+		cairo_fill(cr);
+	}
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	snprintf(buf, sizeof(buf), "%.3g%%", m->max * 100);
+	text(cr, g->x + g->w + 32, g->y + 10, buf, 0);
+	text(cr, g->x + g->w + 32, g->y + g->h, "0%", 0);
+	text(cr, g->x + g->w + 14, g->y + g->h + 16, "pages dirty", 0);
+	text(cr, g->x + g->w + 14, g->y + g->h + 30, "per interval", 0);
+	return finish(s, cr, path, why);
+}
+
+int plot_wss(const char *path, const struct wss_point *p, size_t n, uint64_t page_size,
+	     const char *title, struct plot_geometry *g, const char **why)
+{
+	uint64_t max = n ? p[n - 1].pages * page_size : 0, t0 = n ? p[0].t : 0;
+	uint64_t t1 = n ? p[n - 1].t : 0;
+	cairo_surface_t *s;
+	cairo_t *cr;
+	char buf[64];
+
+	*g = (struct plot_geometry){ .x = MARGIN_L, .y = MARGIN_T, .w = 800, .h = 400 };
+	g->width = (int)(g->x + g->w + 40);
+	g->height = (int)(g->y + g->h + MARGIN_B);
+	s = surface(path, g->width, g->height);
+	cr = cairo_create(s);
+	background(cr, title, g->width);
+	cairo_set_line_width(cr, 1);
+	cairo_rectangle(cr, g->x, g->y, g->w, g->h);
+	cairo_stroke(cr);
+	snprintf(buf, sizeof(buf), "%.1f MiB", (double)max / (1 << 20));
+	text(cr, g->x - 6, g->y + 10, buf, 1);
+	text(cr, g->x - 6, g->y + g->h, "0", 1);
+	snprintf(buf, sizeof(buf), "%.1f s", (double)t0 / 1e9);
+	text(cr, g->x, g->y + g->h + 16, buf, 0);
+	snprintf(buf, sizeof(buf), "%.1f s", (double)t1 / 1e9);
+	text(cr, g->x + g->w, g->y + g->h + 16, buf, 1);
+	text(cr, g->x + g->w / 2, g->y + g->h + 38, "time since the recording began", 0.5);
+	cairo_save(cr);
+	cairo_translate(cr, 16, g->y + g->h / 2);
+	cairo_rotate(cr, -1.5707963);
+	text(cr, 0, 0, "working set (distinct pages dirtied)", 0.5);
+	cairo_restore(cr);
+	cairo_set_source_rgb(cr, 0.75, 0.2, 0.2);
+	cairo_set_line_width(cr, 2);
+	for (size_t i = 0; i < n && max && t1 > t0; i++) {
+		double x = g->x + g->w * (double)(p[i].t - t0) / (double)(t1 - t0);
+		double y = g->y + g->h - g->h * (double)(p[i].pages * page_size) / (double)max;
+
+		if (i)
+			cairo_line_to(cr, x, y);
+		else
+			cairo_move_to(cr, x, y);
+	}
+	cairo_stroke(cr);
+	return finish(s, cr, path, why);
+}
