@@ -6,8 +6,10 @@
 # observer against none, and extents against raw bytes on the wire. Then
 # tests/bench/top-cpu: the CPU `iommu-dirtyctl top` uses refreshing once a
 # second over 256 domains (screen, batch, and batch observing them all).
+# Then tests/bench/record-cpu: what `record` costs beyond its reads.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 tests/vm/run --name bench --timeout 1800 -- build/tests/dirty-bench 1792M
 tests/vm/run --name bench-top --timeout 900 -- tests/bench/top-cpu 256 30
+tests/vm/run --name bench-record --timeout 900 -- tests/bench/record-cpu 1792M 20
