@@ -123,8 +123,23 @@ hot = [max(rows, key=lambda y: m["cells"][y][x]) for x in range(m["columns"])
 assert len(hot) >= 2 and hot == sorted(hot) and hot[-1] > hot[0], hot
 fixed_cols = sum(1 for x in range(m["columns"]) if m["cells"][fixed["row"]][x])
 assert fixed_cols >= len(hot), (fixed_cols, hot)
+# and in the image: the band's hottest cell of the first and of the last
+# column with band is drawn hot, and where the band is not yet (the end of
+# its range, in the first column) cold
+img, cols = m["image"], [x for x in range(m["columns"]) if any(m["cells"][y][x] for y in rows)]
+def at(x, y):
+    return f'{img["x"] + (x + 0.5) * img["cell_width"]},{img["y"] + (y + 0.5) * img["cell_height"]}'
+assert m["cells"][rows[-1]][cols[0]] == 0
+print(at(cols[0], max(rows, key=lambda y: m["cells"][y][cols[0]])),
+      at(cols[-1], max(rows, key=lambda y: m["cells"][y][cols[-1]])), at(cols[0], rows[-1]))
 PY
-	run -0 png-pixels "$BATS_TEST_TMPDIR/map.png" 0,0
+	local pts
+	pts=$(tail -1 <<<"$output")
+	# shellcheck disable=SC2086
+	run -0 png-pixels "$BATS_TEST_TMPDIR/map.png" $pts
+	# the scale's cold end is (0, 0, 4); any share of dirty pages is lighter
+	assert_equal "$(awk '{ print ($1 + $2 + $3 > 60) ? "hot" : "cold" }' <<<"$output" | paste -sd,)" \
+		"hot,hot,cold"
 }
 
 @test "a recorder killed with SIGKILL leaves a file readable up to its last whole interval" {
