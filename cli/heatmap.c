@@ -103,9 +103,20 @@ static unsigned int column(const struct heatmap *m, uint64_t t)
 	return x >= m->w ? m->w - 1 : (unsigned int)x;
 }
 
+/* The columns of the interval (since, t]: the last is t's, minus its end instant */
+static void columns(const struct heatmap *m, uint64_t since, uint64_t t, unsigned int *first,
+		    unsigned int *last)
+{
+	*first = column(m, since);
+	*last = column(m, t > since ? t - 1 : t);
+}
+
 void heatmap_read(struct heatmap *m, uint64_t since, uint64_t t)
 {
-	for (unsigned int x = column(m, since); x <= column(m, t); x++)
+	unsigned int first, last;
+
+	columns(m, since, t, &first, &last);
+	for (unsigned int x = first; x <= last; x++)
 		m->reads[x]++;
 }
 
@@ -162,7 +173,10 @@ static void add_column(struct heatmap *m, double *col, uint64_t iova, uint64_t e
 
 void heatmap_add(struct heatmap *m, uint64_t since, uint64_t t, uint64_t iova, uint64_t pages)
 {
-	for (unsigned int x = column(m, since); x <= column(m, t); x++)
+	unsigned int first, last;
+
+	columns(m, since, t, &first, &last);
+	for (unsigned int x = first; x <= last; x++)
 		add_column(m, m->pages + (size_t)x * m->h, iova, iova + pages * m->page_size);
 }
 
@@ -210,7 +224,7 @@ static const char *hex(char *buf, size_t len, uint64_t v)
 	return buf;
 }
 
-#define LABEL_W 14
+#define LABEL_W 18	/* "0x" and 16 hex digits */
 
 void heatmap_print(FILE *f, const struct heatmap *m, bool color, const char *label)
 {
@@ -253,8 +267,8 @@ void heatmap_print(FILE *f, const struct heatmap *m, bool color, const char *lab
 	}
 	snprintf(t0, sizeof(t0), "%.1f s", (double)m->t0 / 1e9);
 	snprintf(t1, sizeof(t1), "%.1f s", (double)m->t1 / 1e9);
-	fprintf(f, "%*s %-*s%s\n", LABEL_W, "", (int)(m->w > strlen(t1) ? m->w - strlen(t1) : 0),
-		t0, t1);
+	fprintf(f, "%*s %-*s%s\n", LABEL_W, "",
+		(int)(m->w > strlen(t0) + strlen(t1) ? m->w - strlen(t1) : strlen(t0) + 1), t0, t1);
 	fprintf(f, "%*s dark: no page dirtied; %s: %.3g%% of a cell's pages dirty per interval\n",
 		LABEL_W, "", color ? "light" : "'@'", m->max * 100);
 }
@@ -281,15 +295,16 @@ void wss_print(FILE *f, const struct wss_point *p, size_t n, uint64_t page_size,
 		}
 		fputc('\n', f);
 	}
-	fprintf(f, "%*s +%.*s\n", LABEL_W, "bytes", (int)width,
-		"--------------------------------------------------------------------------------"
-		"--------------------------------------------------------------------------------");
+	fprintf(f, "%*s +", LABEL_W, "bytes");
+	for (unsigned int x = 0; x < width; x++)
+		fputc('-', f);
+	fputc('\n', f);
 	{
 		char a[32], b[32];
 
 		snprintf(a, sizeof(a), "%.1f s", (double)t0 / 1e9);
 		snprintf(b, sizeof(b), "%.1f s", (double)t1 / 1e9);
 		fprintf(f, "%*s  %-*s%s\n", LABEL_W, "",
-			(int)(width > strlen(b) ? width - strlen(b) : 0), a, b);
+			(int)(width > strlen(a) + strlen(b) ? width - strlen(b) : strlen(a) + 1), a, b);
 	}
 }

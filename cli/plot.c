@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "plot.h"
 
@@ -41,23 +42,71 @@ static cairo_surface_t *surface(const char *path, int width, int height)
 	       cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
 }
 
-/* Write and release: 0 or a negative errno, @why set */
+/*
+ * Write and release: 0, or a negative errno with @why set and no partial
+ * file left at @path. The drawing's own status counts: an error in the
+ * context does not always reach the surface.
+ */
 static int finish(cairo_surface_t *s, cairo_t *cr, const char *path, const char **why)
 {
-	cairo_status_t st;
+	cairo_status_t st = cairo_status(cr);
 
 	cairo_destroy(cr);
-	if (plot_format(path) == PLOT_PNG) {
+	if (st == CAIRO_STATUS_SUCCESS && plot_format(path) == PLOT_PNG) {
 		st = cairo_surface_write_to_png(s, path);
 	} else {
 		cairo_surface_finish(s);
-		st = cairo_surface_status(s);
+		if (st == CAIRO_STATUS_SUCCESS)
+			st = cairo_surface_status(s);
 	}
 	cairo_surface_destroy(s);
 	if (st == CAIRO_STATUS_SUCCESS)
 		return 0;
 	*why = cairo_status_to_string(st);
+	unlink(path);
 	return -EIO;
+}
+
+/* A surface to draw on, or NULL with @why set (an SVG's file cannot be created) */
+static cairo_surface_t *start(const char *path, int width, int height, const char **why)
+{
+	cairo_surface_t *s = surface(path, width, height);
+	cairo_status_t st = cairo_surface_status(s);
+
+	if (st == CAIRO_STATUS_SUCCESS)
+		return s;
+	*why = cairo_status_to_string(st);
+	cairo_surface_destroy(s);
+	return NULL;
+}
+
+/*
+ * The cells, one pixel each, in an image the plot paints scaled: a vector
+ * file holds one picture, not a path per cell, whatever the resolution.
+ */
+static cairo_surface_t *cells(const struct heatmap *m)
+{
+	cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)m->w, (int)m->h);
+	unsigned char *data;
+	int stride;
+
+	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS)
+		return img;
+	cairo_surface_flush(img);
+	data = cairo_image_surface_get_data(img);
+	stride = cairo_image_surface_get_stride(img);
+	for (unsigned int y = 0; y < m->h; y++) {
+		uint32_t *row = (uint32_t *)(data + (size_t)y * stride);
+
+		for (unsigned int x = 0; x < m->w; x++) {
+			uint8_t rgb[3];
+
+			heatmap_color(m->max ? heatmap_value(m, x, y) / m->max : 0, rgb);
+			row[x] = (uint32_t)rgb[0] << 16 | (uint32_t)rgb[1] << 8 | rgb[2];
+		}
+	}
+	cairo_surface_mark_dirty(img);
+	return img;
 }
 
 static void text(cairo_t *cr, double x, double y, const char *s, double align)
@@ -92,7 +141,7 @@ static double row_top(const struct heatmap *m, const struct plot_geometry *g, un
 int plot_heatmap(const char *path, const struct heatmap *m, const char *title,
 		 struct plot_geometry *g, const char **why)
 {
-	cairo_surface_t *s;
+	cairo_surface_t *s, *img;
 	cairo_t *cr;
 	char buf[64];
 
@@ -104,19 +153,28 @@ int plot_heatmap(const char *path, const struct heatmap *m, const char *title,
 	g->h = g->cell_h * m->h + (m->n_seg - 1) * HOLE_GAP;
 	g->width = (int)(g->x + g->w + MARGIN_R);
 	g->height = (int)(g->y + g->h + MARGIN_B);
-	s = surface(path, g->width, g->height);
+	s = start(path, g->width, g->height, why);
+	if (!s)
+		return -EIO;
 	cr = cairo_create(s);
 	background(cr, title, g->width);
-	for (unsigned int x = 0; x < m->w; x++) {
-		for (unsigned int y = 0; y < m->h; y++) {
-			uint8_t rgb[3];
+	img = cells(m);
+	/* each range's rows where they go, the holes between them left out */
+	for (unsigned int i = 0; i < m->n_seg; i++) {
+		const struct hm_segment *sg = &m->seg[i];
+		double top = row_top(m, g, sg->row0);
 
-			heatmap_color(m->max ? heatmap_value(m, x, y) / m->max : 0, rgb);
-			cairo_set_source_rgb(cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
-			cairo_rectangle(cr, g->x + x * g->cell_w, row_top(m, g, y), g->cell_w, g->cell_h);
-			cairo_fill(cr);
-		}
+		cairo_save(cr);
+		cairo_rectangle(cr, g->x, top, g->w, sg->rows * g->cell_h);
+		cairo_clip(cr);
+		cairo_translate(cr, g->x, top - sg->row0 * g->cell_h);
+		cairo_scale(cr, g->cell_w, g->cell_h);
+		cairo_set_source_surface(cr, img, 0, 0);
+		cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+		cairo_paint(cr);
+		cairo_restore(cr);
 	}
+	cairo_surface_destroy(img);
 	/* the IOVA axis: each range's start and end; holes hatched and named */
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	for (unsigned int i = 0; i < m->n_seg; i++) {
@@ -197,7 +255,9 @@ int plot_wss(const char *path, const struct wss_point *p, size_t n, uint64_t pag
 	*g = (struct plot_geometry){ .x = MARGIN_L, .y = MARGIN_T, .w = 800, .h = 400 };
 	g->width = (int)(g->x + g->w + 40);
 	g->height = (int)(g->y + g->h + MARGIN_B);
-	s = surface(path, g->width, g->height);
+	s = start(path, g->width, g->height, why);
+	if (!s)
+		return -EIO;
 	cr = cairo_create(s);
 	background(cr, title, g->width);
 	cairo_set_line_width(cr, 1);

@@ -89,7 +89,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	}
 	case OPT_TIME_RANGE:
-		if (parse_range(arg, parse_seconds_ms, &r->time_lo, &r->time_hi))
+		/* at most 100 years: ns fit in 64 bits */
+		if (parse_range(arg, parse_seconds_ms, &r->time_lo, &r->time_hi) ||
+		    r->time_hi > 100ull * 365 * 86400 * 1000)
 			argp_error(state, "--time-range takes START-END in seconds since the "
 				   "recording began (e.g. 10-70.5), not '%s'", arg);
 		return 0;
@@ -175,6 +177,10 @@ static int first_interval(struct report *r, const struct rec_interval *iv)
 		r->why = "an interval of a domain no record introduced";
 		return -EBADMSG;
 	}
+	if (d->page_size && iv->page_size != d->page_size) {
+		r->why = "an interval's page size is not its domain's";
+		return -EBADMSG;
+	}
 	if (iv->begin < iv->since || iv->end < iv->begin ||
 	    (d->mapped_bytes && iv->pages > d->mapped_bytes / iv->page_size)) {
 		r->why = "an interval whose times or page count cannot be";
@@ -208,6 +214,9 @@ static int first_interval(struct report *r, const struct rec_interval *iv)
 	d->series[d->intervals++] = (struct wss_point){ iv->begin, d->ws.count };
 	d->seconds += s;
 	d->pages += iv->pages;
+	if (d->intervals == 1 || iv->since < d->first_since)
+		d->first_since = iv->since;
+	d->last_begin = iv->begin;
 	d->t_end = iv->end;
 	return 0;
 }

@@ -26,6 +26,7 @@ struct dstat {
 	bool appeared, gone;
 	int32_t gone_error;
 	uint64_t t_start, t_end;		/* recording ns */
+	uint64_t first_since, last_begin;	/* what the intervals cover */
 	uint64_t intervals, pages;
 	double seconds;				/* the intervals' */
 	double *rates;				/* bytes/s of each interval */

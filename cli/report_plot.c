@@ -38,11 +38,11 @@ static struct dstat *chosen(struct cli *c, struct report *r)
 	return d;
 }
 
-/* The time range drawn, in recording ns */
+/* The time range drawn, in recording ns: by default what the intervals cover */
 static void time_range(const struct report *r, const struct dstat *d, uint64_t *t0, uint64_t *t1)
 {
-	*t0 = r->time_hi ? r->time_lo * 1000000 : d->t_start;
-	*t1 = r->time_hi ? r->time_hi * 1000000 : d->t_end;
+	*t0 = r->time_hi ? r->time_lo * 1000000 : d->first_since;
+	*t1 = r->time_hi ? r->time_hi * 1000000 : d->last_begin;
 }
 
 /* A range of dirty pages found in the working set, joined to the last if close */
@@ -67,7 +67,9 @@ static unsigned int dirty_ranges(const struct report *r, const struct dstat *d,
 				 uint64_t (**out)[2])
 {
 	uint64_t ps = d->page_size, lo = r->iova_hi ? r->iova_lo : 0;
-	uint64_t hi = r->iova_hi ? r->iova_hi : UINT64_MAX, join = (d->hi - d->lo) / 64;
+	uint64_t hi = r->iova_hi ? r->iova_hi : UINT64_MAX;
+	/* of the span drawn: zoomed in, the holes are of what is shown */
+	uint64_t join = ((hi < d->hi ? hi : d->hi) - (lo > d->lo ? lo : d->lo)) / 64;
 	size_t cap = 64;
 	uint64_t(*ranges)[2] = malloc(cap * sizeof(*ranges));
 	unsigned int n = 0;
@@ -133,7 +135,8 @@ static int grid_run(uint64_t iova, uint64_t pages, void *arg)
 
 int report_grid_interval(struct report *r, const struct rec_interval *iv)
 {
-	if (iv->id != r->cur->id || iv->begin < r->map->t0 || iv->since > r->map->t1)
+	/* (since, begin] must overlap (t0, t1] */
+	if (iv->id != r->cur->id || iv->begin <= r->map->t0 || iv->since >= r->map->t1)
 		return 0;
 	r->grid_since = iv->since;
 	r->grid_t = iv->begin;
@@ -239,6 +242,18 @@ int report_heatmap(struct cli *c, struct report *r, FILE *f)
 		return rc;
 	}
 	heatmap_finish(&m);
+	{
+		uint64_t reads = 0;
+
+		for (unsigned int x = 0; x < m.w; x++)
+			reads += m.reads[x];
+		if (!reads) {
+			fprintf(stderr, "iommu-dirtyctl %s: domain %llu has no interval in the time "
+				"range asked: nothing to draw\n", c->cmd, (unsigned long long)d->id);
+			heatmap_free(&m);
+			return EXIT_FAILED;
+		}
+	}
 	snprintf(title, sizeof(title), "domain %llu: DMA-dirtied pages by IOVA and time",
 		 (unsigned long long)d->id);
 	if (r->output) {
@@ -273,6 +288,11 @@ int report_wss(struct cli *c, struct report *r)
 		first++;
 	while (first + n < d->intervals && d->series[first + n].t <= t1)
 		n++;
+	if (!n) {
+		fprintf(stderr, "iommu-dirtyctl %s: domain %llu has no interval in the time range "
+			"asked: nothing to draw\n", c->cmd, (unsigned long long)d->id);
+		return EXIT_FAILED;
+	}
 	snprintf(title, sizeof(title), "domain %llu: working set (distinct pages dirtied)",
 		 (unsigned long long)d->id);
 	if (r->output) {

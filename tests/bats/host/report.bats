@@ -12,34 +12,89 @@ setup() {
 	make-recording "$REC" --intervals 20
 }
 
-@test "the heatmap's cells follow the moving band, the fixed range and the range beyond the hole" {
+# expect-cells JSON: every cell of the heatmap against what the synthetic
+# shape puts there, computed here from the axis the JSON gives
+expect_cells() {
+	python3 - "$1" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+PAGE, FAR, W = 4096, 0x40100000, m["columns"]
+per_col = 20 // W                      # intervals in each column
+def pages_in(lo, hi, ranges):
+    return sum(max(0, min(hi, b) - max(lo, a)) for a, b in ranges) / PAGE
+bad = 0
+for s in m["segments"]:
+    for i in range(s["rows"]):
+        y = s["row"] + i
+        length = s["end"] - s["iova"]
+        lo = s["iova"] + int(float(length) * i / s["rows"])
+        hi = s["iova"] + int(float(length) * (i + 1) / s["rows"])
+        for x in range(W):
+            got = 0.0
+            for k in range(per_col):
+                n = x * per_col + k + 1          # interval n: read at n s
+                ranges = [(32 * (n - 1) * PAGE, (32 * (n - 1) + 32) * PAGE), (1000 * PAGE, 1016 * PAGE)]
+                if n % 2 == 0:
+                    ranges.append((FAR, FAR + 64 * PAGE))
+                got += pages_in(lo, hi, ranges)
+            want = got / ((hi - lo) / PAGE * per_col)
+            if abs(m["cells"][y][x] - want) > 1e-5 * max(1, want):
+                bad += 1
+                if bad < 4:
+                    print(f"cell {x},{y}: {m['cells'][y][x]} where {want}", file=sys.stderr)
+assert not bad, f"{bad} cells differ"
+assert abs(m["max"] - max(max(r) for r in m["cells"])) < 1e-5 and len(m["segments"]) == 2, m["max"]
+PY
+}
+
+@test "every cell of the heatmap is what the shape puts there, one interval a column or two" {
 	run -0 iommu-dirtyctl -j report "$REC" --heatmap --resolution 20x40
 	validate-json report-heatmap <<<"$output"
 	echo "$output" >"$BATS_TEST_TMPDIR/map"
-	python3 - "$BATS_TEST_TMPDIR/map" <<'PY'
-import json, sys
-m = json.load(open(sys.argv[1]))
-assert m["domain_id"] == 7 and m["columns"] == 20 and m["rows"] == 40, m
-segs = m["segments"]
-# the band and the fixed range, then 1 GiB never dirtied, then the far range
-assert len(segs) == 2 and segs[0]["iova"] == 0 and segs[0]["end"] == 1016 * 4096, segs
-assert segs[1]["iova"] == 0x40100000 and segs[1]["end"] == 0x40100000 + 64 * 4096, segs
-cells, s0 = m["cells"], segs[0]
-band_rows = range(s0["row"], s0["row"] + s0["rows"] - 1)
-last = -1
-for x in range(20):
-    col = [cells[y][x] for y in band_rows]
-    hot = max(range(len(col)), key=lambda y: col[y])
-    assert col[hot] > 0, f"no band in column {x}"
-    assert hot >= last, f"the band moved up in column {x}: row {hot} after {last}"
-    last = hot
-    # the fixed range: the segment's last row, dirty in every column
-    assert cells[s0["row"] + s0["rows"] - 1][x] > 0, f"fixed range cold in column {x}"
-    # beyond the hole: dirty in every other interval (the even ones)
-    far = cells[segs[1]["row"]][x]
-    assert (far > 0) == (x % 2 == 1), f"far range in column {x}: {far}"
-assert last > len(band_rows) // 2, "the band never went down the range"
+	# the band and the fixed range, then 1 GiB never dirtied, then the far range
+	assert_equal "$(jq -c '[.segments[] | [.iova, .end]]' "$BATS_TEST_TMPDIR/map")" \
+		"[[0,$((1016 * 4096))],[$((0x40100000)),$((0x40100000 + 64 * 4096))]]"
+	assert_equal "$(jq -c '[.start_ns, .end_ns, .max]' "$BATS_TEST_TMPDIR/map")" '[0,20000000000,1]'
+	expect_cells "$BATS_TEST_TMPDIR/map"
+	# two intervals a column: each cell their mean (the far range at a half)
+	run -0 iommu-dirtyctl -j report "$REC" --heatmap --resolution 10x40
+	echo "$output" >"$BATS_TEST_TMPDIR/map"
+	expect_cells "$BATS_TEST_TMPDIR/map"
+	assert_equal "$(jq -c '[.cells[.segments[1].row][]] | unique' "$BATS_TEST_TMPDIR/map")" '[0.5]'
+}
+
+@test "more ranges than the axis holds are joined across their smallest holes" {
+	python3 - "$BATS_TEST_TMPDIR/many.idr" <<'PY'
+import struct, sys
+def rec(f, t, p): f.write(struct.pack("<IHH", len(p), t, 0) + p)
+def s(x): return struct.pack("<H", len(x)) + x.encode()
+with open(sys.argv[1], "wb") as f:
+    f.write(b"IOMMUDRC" + struct.pack("<HHI", 1, 0, 0))
+    rec(f, 1, struct.pack("<QQQ", 0, 1, 10**9) + s("h") + s("k") + s("t"))
+    rec(f, 2, struct.pack("<QQIIIBBHQQQQ", 0, 3, 1, 1, 1, 0, 0, 0, 4096, 1 << 40, 0, (1 << 48) - 1) + s("c"))
+    # 20 single-page runs, the gap after run k growing with k: 4 GiB .. 80 GiB
+    pages, at = [], 0
+    for k in range(20):
+        pages.append(at)
+        at += (k + 1) * (1 << 20)
+    runs, prev = bytearray(), pages[0]
+    def leb(v):
+        out = bytearray()
+        while True:
+            b, v = v & 0x7F, v >> 7
+            out.append(b | (0x80 if v else 0))
+            if not v: return bytes(out)
+    for p in pages:
+        runs += leb(p - prev) + leb(0)
+        prev = p + 1
+    rec(f, 3, struct.pack("<QQQQQQQBBHI", 3, 0, 10**9, 10**9 + 1, 4096, 20, 0, 0, 0, 0, 20) + bytes(runs))
 PY
+	run -0 iommu-dirtyctl -j report "$BATS_TEST_TMPDIR/many.idr" --heatmap --resolution 4x64
+	# holes of under 1/64 of the span (after runs 0 and 1) are joined, then
+	# the 2 smallest left (after runs 2 and 3), to keep 16 ranges
+	assert_equal "$(jq -c '[(.segments | length), (.segments[0] | [.iova, .end])]' <<<"$output")" \
+		"[16,[0,$(( (1 + 2 + 3 + 4) * (1 << 20) * 4096 + 4096 ))]]"
+	assert_equal "$(jq '[.segments[].rows] | add' <<<"$output")" 64
 }
 
 @test "the PNG is drawn from the cells: every cell's pixel has its colour on the scale" {
@@ -74,7 +129,7 @@ assert sum(1 for w in want if w != colour(0)) > 40, "too few hot cells to tell"
 PY
 }
 
-@test "SVG output is well-formed XML with the axes' labels; the working set plots too" {
+@test "SVG output is well-formed XML; the working set plots too" {
 	run -0 iommu-dirtyctl report "$REC" --heatmap -o "$BATS_TEST_TMPDIR/map.svg"
 	assert_output ""
 	python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert r.tag.endswith("svg"), r.tag' \
@@ -124,6 +179,12 @@ PY
 	assert_output --partial "go with --heatmap or --wss"
 	run -2 iommu-dirtyctl report "$REC" --heatmap --time-range 20-10
 	assert_output --partial "--time-range takes START-END"
+	run -2 iommu-dirtyctl report "$REC" --heatmap --time-range 99999999999999-999999999999999
+	assert_output --partial "--time-range takes START-END"
+	run -1 iommu-dirtyctl report "$REC" --heatmap --time-range 100-200
+	assert_output "iommu-dirtyctl report: domain 7 has no interval in the time range asked: nothing to draw"
+	run -1 iommu-dirtyctl report "$REC" --wss --time-range 100-200
+	assert_output "iommu-dirtyctl report: domain 7 has no interval in the time range asked: nothing to draw"
 	run -1 iommu-dirtyctl report "$REC" --heatmap -o /proc/nonexistent/map.png
 	assert_output --regexp "^iommu-dirtyctl report: cannot write /proc/nonexistent/map.png: "
 }
