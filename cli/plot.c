@@ -47,8 +47,9 @@ static cairo_surface_t *surface(const char *path, int width, int height)
  * file left at @path. The drawing's own status counts: an error in the
  * context does not always reach the surface.
  */
-static int finish(cairo_surface_t *s, cairo_t *cr, const char *path, const char **why)
+static int finish(cairo_t *cr, const char *path, const char **why)
 {
+	cairo_surface_t *s = cairo_surface_reference(cairo_get_target(cr));
 	cairo_status_t st = cairo_status(cr);
 
 	cairo_destroy(cr);
@@ -130,6 +131,21 @@ static void background(cairo_t *cr, const char *title, int width)
 	cairo_set_font_size(cr, 11);
 }
 
+/* A context on a new image of @g's size, its title drawn; NULL with @why set */
+static cairo_t *canvas(const char *path, const struct plot_geometry *g, const char *title,
+		       const char **why)
+{
+	cairo_surface_t *s = start(path, g->width, g->height, why);
+	cairo_t *cr;
+
+	if (!s)
+		return NULL;
+	cr = cairo_create(s);
+	cairo_surface_destroy(s);	/* the context holds it */
+	background(cr, title, g->width);
+	return cr;
+}
+
 /* The y of row @y's top: rows of later segments sit below the holes before them */
 static double row_top(const struct heatmap *m, const struct plot_geometry *g, unsigned int y)
 {
@@ -141,7 +157,7 @@ static double row_top(const struct heatmap *m, const struct plot_geometry *g, un
 int plot_heatmap(const char *path, const struct heatmap *m, const char *title,
 		 struct plot_geometry *g, const char **why)
 {
-	cairo_surface_t *s, *img;
+	cairo_surface_t *img;
 	cairo_t *cr;
 	char buf[64];
 
@@ -153,11 +169,9 @@ int plot_heatmap(const char *path, const struct heatmap *m, const char *title,
 	g->h = g->cell_h * m->h + (m->n_seg - 1) * HOLE_GAP;
 	g->width = (int)(g->x + g->w + MARGIN_R);
 	g->height = (int)(g->y + g->h + MARGIN_B);
-	s = start(path, g->width, g->height, why);
-	if (!s)
+	cr = canvas(path, g, title, why);
+	if (!cr)
 		return -EIO;
-	cr = cairo_create(s);
-	background(cr, title, g->width);
 	img = cells(m);
 	/* each range's rows where they go, the holes between them left out */
 	for (unsigned int i = 0; i < m->n_seg; i++) {
@@ -240,7 +254,7 @@ int plot_heatmap(const char *path, const struct heatmap *m, const char *title,
 	text(cr, g->x + g->w + 32, g->y + g->h, "0%", 0);
 	text(cr, g->x + g->w + 14, g->y + g->h + 16, "pages dirty", 0);
 	text(cr, g->x + g->w + 14, g->y + g->h + 30, "per interval", 0);
-	return finish(s, cr, path, why);
+	return finish(cr, path, why);
 }
 
 int plot_wss(const char *path, const struct wss_point *p, size_t n, uint64_t page_size,
@@ -248,18 +262,15 @@ int plot_wss(const char *path, const struct wss_point *p, size_t n, uint64_t pag
 {
 	uint64_t max = n ? p[n - 1].pages * page_size : 0, t0 = n ? p[0].t : 0;
 	uint64_t t1 = n ? p[n - 1].t : 0;
-	cairo_surface_t *s;
 	cairo_t *cr;
 	char buf[64];
 
 	*g = (struct plot_geometry){ .x = MARGIN_L, .y = MARGIN_T, .w = 800, .h = 400 };
 	g->width = (int)(g->x + g->w + 40);
 	g->height = (int)(g->y + g->h + MARGIN_B);
-	s = start(path, g->width, g->height, why);
-	if (!s)
+	cr = canvas(path, g, title, why);
+	if (!cr)
 		return -EIO;
-	cr = cairo_create(s);
-	background(cr, title, g->width);
 	cairo_set_line_width(cr, 1);
 	cairo_rectangle(cr, g->x, g->y, g->w, g->h);
 	cairo_stroke(cr);
@@ -288,5 +299,5 @@ int plot_wss(const char *path, const struct wss_point *p, size_t n, uint64_t pag
 			cairo_move_to(cr, x, y);
 	}
 	cairo_stroke(cr);
-	return finish(s, cr, path, why);
+	return finish(cr, path, why);
 }
