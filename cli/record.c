@@ -24,7 +24,7 @@ struct rdom {
 	uint64_t since;		/* when the previous read began (recording ns) */
 	uint64_t page_size;	/* of its reads; 0 until the kernel says */
 	unsigned int failures;	/* reads in a row that failed */
-	bool live;
+	bool live;		/* observed and recorded now */
 	bool seen;		/* in the last dump (--all) */
 };
 
@@ -100,40 +100,46 @@ static void write_failed(struct cli *c, struct record *r, int error)
 }
 
 /*
- * Write the record in r->buf whole, with one write() so that a recorder
- * killed leaves whole records; before the file is open, hold it. The
- * first failure is kept and said once.
+ * Write @b whole, with one write() so that a recorder killed leaves whole
+ * records. The first failure is kept and said once.
  */
-static void emit(struct cli *c, struct record *r)
+static void write_buf(struct cli *c, struct record *r, const struct rec_buf *b)
 {
 	size_t done = 0;
+	int error = 0;
 
 	if (r->write_error)
 		return;
-	if (r->fd < 0 && !r->buf.failed) {
-		rec_buf_append(&r->held, &r->buf);
-		if (r->held.failed)
-			write_failed(c, r, ENOMEM);
-		return;
-	}
-	if (r->buf.failed) {
-		r->write_error = r->buf.len > REC_HEADER + (size_t)UINT32_MAX ? EFBIG : ENOMEM;
+	if (b->failed) {
+		error = b->len > REC_HEADER + (size_t)UINT32_MAX ? EFBIG : ENOMEM;
 	} else {
-		while (done < r->buf.len) {
-			ssize_t n = write(r->fd, r->buf.p + done, r->buf.len - done);
+		while (done < b->len) {
+			ssize_t n = write(r->fd, b->p + done, b->len - done);
 
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0) {
-				r->write_error = n < 0 ? errno : EIO;
+				error = n < 0 ? errno : EIO;
 				break;
 			}
 			done += (size_t)n;
 		}
 		r->bytes += done;
 	}
-	if (r->write_error)
-		write_failed(c, r, r->write_error);
+	if (error)
+		write_failed(c, r, error);
+}
+
+/* The record in r->buf: written, or held until the file is open */
+static void emit(struct cli *c, struct record *r)
+{
+	if (r->fd >= 0 || r->buf.failed) {
+		write_buf(c, r, &r->buf);
+		return;
+	}
+	rec_buf_append(&r->held, &r->buf);
+	if (r->held.failed && !r->write_error)
+		write_failed(c, r, ENOMEM);
 }
 
 static void note(struct cli *c, struct record *r, uint64_t id, int error, const char *text)
@@ -153,35 +159,37 @@ static struct rdom *find(struct record *r, uint64_t id)
 	return NULL;
 }
 
-/* The domain's details as they are now, for its DOMAIN record */
-struct domain_info {
+/* What start_domain() asks of the domain's callback */
+struct domain_start {
+	struct cli *c;
 	struct record *r;
-	struct rec_domain rd;
-	bool found;
+	bool appeared;
+	uint64_t page_size;	/* a read's default page: the domain's smallest */
 };
 
-static int take_domain(const struct iommudirty_domain *d, void *arg)
+/*
+ * The DOMAIN record, built in the callback: the strings the library hands
+ * over (comm, devices) live only until it returns.
+ */
+static int put_domain(const struct iommudirty_domain *d, void *arg)
 {
-	struct domain_info *di = arg;
+	struct domain_start *ds = arg;
+	struct rec_domain rd = {
+		.t = now(ds->r), .id = d->id, .owner_pid = d->owner_pid, .hwpt_id = d->hwpt_id,
+		.mechanism = d->mechanism, .owner_tracking = d->owner_tracking,
+		.appeared = ds->appeared, .mapped_bytes = d->mapped_bytes,
+		.aperture_start = d->aperture_start, .aperture_end = d->aperture_end,
+		.page_size = d->pgsize_bitmap ? d->pgsize_bitmap & -d->pgsize_bitmap : 0,
+		.owner_comm = d->owner_comm, .n_devs = d->n_devs, .devs = d->devs,
+	};
 
-	di->found = true;
-	di->rd.id = d->id;
-	di->rd.owner_pid = d->owner_pid;
-	di->rd.hwpt_id = d->hwpt_id;
-	di->rd.mechanism = d->mechanism;
-	di->rd.owner_tracking = d->owner_tracking;
-	di->rd.mapped_bytes = d->mapped_bytes;
-	di->rd.aperture_start = d->aperture_start;
-	di->rd.aperture_end = d->aperture_end;
-	/* a read's default page: the domain's smallest */
-	di->rd.page_size = d->pgsize_bitmap ? d->pgsize_bitmap & -d->pgsize_bitmap : 0;
-	di->rd.owner_comm = d->owner_comm;
-	di->rd.n_devs = d->n_devs;
-	di->rd.devs = d->devs;
+	ds->page_size = rd.page_size;
+	rec_put_domain(&ds->r->buf, &rd);
+	emit(ds->c, ds->r);
 	return 0;
 }
 
-/* A new entry in r->d; NULL when out of memory */
+/* A new entry in r->d, not live yet; NULL when out of memory */
 static struct rdom *add(struct record *r, uint64_t id)
 {
 	if (r->n == r->cap) {
@@ -198,44 +206,36 @@ static struct rdom *add(struct record *r, uint64_t id)
 }
 
 /*
- * Start observing @id from now, and write its DOMAIN record once its
+ * Start observing @d from now, and write its DOMAIN record once its
  * backlog is read. With `all`, a domain that cannot be observed (created
- * without dirty tracking, or gone already) is noted once and left; a
- * domain named on the command line that cannot be is fatal.
+ * without dirty tracking, or gone already) is noted once and left not
+ * live; a domain named on the command line that cannot be is fatal.
  */
-static int start_domain(struct cli *c, struct record *r, uint64_t id, bool appeared)
+static int start_domain(struct cli *c, struct record *r, struct rdom *d, bool appeared)
 {
-	struct domain_info di = { .r = r };
+	struct domain_start ds = { .c = c, .r = r, .appeared = appeared };
 	uint64_t since = now(r);
 	char text[96];
-	int rc = cli_observe_from_now(c->h, id);
-	struct rdom *d;
+	int rc = cli_observe_from_now(c->h, d->id);
 
 	if (!rc)
-		rc = iommudirty_domain_get(c->h, id, take_domain, &di);
+		rc = iommudirty_domain_get(c->h, d->id, put_domain, &ds);
 	if (rc && !r->all)
-		return cli_fail_domain(c, rc, id, "cannot observe domain %llu",
-				       (unsigned long long)id);
-	d = add(r, id);
-	if (!d)
-		return cli_fail(c, -ENOMEM, "record");
+		return cli_fail_domain(c, rc, d->id, "cannot observe domain %llu",
+				       (unsigned long long)d->id);
 	if (rc) {
 		/* an observer that started but could not read stays bound otherwise */
-		iommudirty_unobserve(c->h, id, NULL, NULL, NULL);
+		iommudirty_unobserve(c->h, d->id, NULL, NULL, NULL);
 		snprintf(text, sizeof(text), "domain %llu cannot be observed: %s",
-			 (unsigned long long)id, strerror(-rc));
-		note(c, r, id, rc, text);
+			 (unsigned long long)d->id, strerror(-rc));
+		note(c, r, d->id, rc, text);
 		return 0;
 	}
 	d->since = since;
-	d->page_size = di.rd.page_size;
-	d->live = d->seen = true;
+	d->page_size = ds.page_size;
+	d->live = true;
 	r->live++;
 	r->recorded++;
-	di.rd.t = now(r);
-	di.rd.appeared = appeared;
-	rec_put_domain(&r->buf, &di.rd);
-	emit(c, r);
 	return 0;
 }
 
@@ -327,18 +327,16 @@ static void read_domain(struct cli *c, struct record *r, struct rdom *d)
 		end_domain(c, r, d, rc);
 }
 
-/* --all: a domain listed now; one not known yet gets a placeholder (id, not live) */
+/* --all: a domain listed now; one not known yet is added, to be started */
 static int mark_seen(const struct iommudirty_domain *dom, void *arg)
 {
 	struct record *r = arg;
 	struct rdom *d = find(r, dom->id);
 
-	if (!d) {
+	if (!d)
 		d = add(r, dom->id);
-		if (!d)
-			return -ENOMEM;
-		d->since = UINT64_MAX;	/* placeholder: started by rescan() */
-	}
+	if (!d)
+		return -ENOMEM;
 	d->seen = true;
 	return 0;
 }
@@ -346,7 +344,7 @@ static int mark_seen(const struct iommudirty_domain *dom, void *arg)
 /* --all: start the domains that appeared, end those no longer listed. */
 static int rescan(struct cli *c, struct record *r, bool first)
 {
-	unsigned int n = r->n, k = 0;
+	unsigned int known = r->n;
 	int rc;
 
 	for (unsigned int i = 0; i < r->n; i++)
@@ -354,22 +352,14 @@ static int rescan(struct cli *c, struct record *r, bool first)
 	rc = iommudirty_domains(c->h, mark_seen, r);
 	if (rc)
 		return cli_fail(c, rc, "cannot list domains");
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < known; i++)
 		if (r->d[i].live && !r->d[i].seen)
 			end_domain(c, r, &r->d[i], 0);
-	/* drop the placeholders, then start each: start_domain() appends */
-	for (unsigned int i = n, m = r->n; i < m; i++) {
-		uint64_t id = r->d[i].id;
-
-		r->d[i].id = 0;
-		rc = start_domain(c, r, id, !first);
+	for (unsigned int i = known; i < r->n; i++) {
+		rc = start_domain(c, r, &r->d[i], !first);
 		if (rc)
 			return rc;
 	}
-	for (unsigned int i = 0; i < r->n; i++)
-		if (r->d[i].id)
-			r->d[k++] = r->d[i];
-	r->n = k;
 	return 0;
 }
 
@@ -384,7 +374,6 @@ static int begin_file(struct cli *c, struct record *r)
 	struct rec_start s = { .interval_ns = r->interval_ms * 1000000u,
 			       .tool = iommudirty_version(), .realtime_ns = r->realtime,
 			       .monotonic_ns = r->base, .host = host, .kernel = kernel };
-	struct rec_buf held = r->held;
 	struct utsname u;
 
 	if (uname(&u)) {
@@ -401,14 +390,10 @@ static int begin_file(struct cli *c, struct record *r)
 		return EXIT_FAILED;
 	}
 	rec_file_header(&r->buf);
-	emit(c, r);
+	write_buf(c, r, &r->buf);
 	rec_put_start(&r->buf, &s);
-	emit(c, r);
-	r->held = r->buf;
-	r->buf = held;
-	emit(c, r);
-	r->buf = r->held;
-	r->held = held;
+	write_buf(c, r, &r->buf);
+	write_buf(c, r, &r->held);
 	return r->write_error ? EXIT_FAILED : 0;
 }
 
@@ -423,7 +408,9 @@ static int start_named(struct cli *c, struct record *r)
 			return rc;
 		if (find(r, id))
 			return cli_usage(c, "domain %llu is named twice", (unsigned long long)id);
-		rc = start_domain(c, r, id, false);
+		if (!add(r, id))
+			return cli_fail(c, -ENOMEM, "record");
+		rc = start_domain(c, r, &r->d[r->n - 1], false);
 		if (rc)
 			return rc;
 	}
@@ -506,7 +493,7 @@ int cmd_record(struct cli *c, int argc, char **argv)
 		{ "output", 'o', "FILE", 0, "Write the recording to FILE (replaced)", 0 },
 		{ "interval", 'i', "SECONDS", 0, "Length of each interval (default 1)", 0 },
 		{ "duration", 'd', "TIME", 0,
-		  "Stop after TIME (90, 90s, 15m, 2h); default: at SIGINT or SIGTERM", 0 },
+		  "Stop after TIME (90, 90s, 15m, 2h, 1d); default: at SIGINT or SIGTERM", 0 },
 		{ "count", 'c', "N", 0, "Stop after N intervals", 0 },
 		{ 0 }
 	};
