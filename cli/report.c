@@ -187,13 +187,6 @@ static int first_interval(struct report *r, const struct rec_interval *iv)
 		return -EBADMSG;
 	}
 	d->page_size = iv->page_size;
-	for (; d->next_mark < N_WSS &&
-	       iv->begin > d->t_start + wss_marks[d->next_mark] * 1000000000ull; d->next_mark++) {
-		if (!d->intervals)
-			continue;
-		d->wss_secs[d->n_wss] = wss_marks[d->next_mark];
-		d->wss[d->n_wss++] = d->ws.count;
-	}
 	r->why = "an interval's runs lie outside its domain";
 	rc = rec_interval_runs(iv, span_run, d);
 	if (rc)
@@ -350,10 +343,8 @@ static int take(struct cli *c, struct report *r, enum pass mode, const struct re
 		}
 		return 0;
 	case REC_GONE:
-		if (mode == PASS_FIRST && report_find(r, rd->u.gone.id)) {
+		if (mode == PASS_FIRST && report_find(r, rd->u.gone.id))
 			report_find(r, rd->u.gone.id)->gone = true;
-			report_find(r, rd->u.gone.id)->gone_error = rd->u.gone.error;
-		}
 		return 0;
 	case REC_NOTE:
 		r->notes += mode == PASS_FIRST;
@@ -430,11 +421,38 @@ static double mean_rate(const struct dstat *d)
 	return d->seconds > 0 ? (double)d->pages * (double)d->page_size / d->seconds : 0;
 }
 
+/*
+ * The working set @secs into the domain's recording: the distinct pages of
+ * the intervals whose read began by then. A mark before the first read or
+ * after the last one says nothing: false.
+ */
+static bool wss_at(const struct dstat *d, unsigned int secs, uint64_t *pages)
+{
+	uint64_t t = d->t_start + secs * 1000000000ull;
+	size_t i = 0;
+
+	while (i < d->intervals && d->series[i].t <= t)
+		i++;
+	if (!i || i == d->intervals)
+		return false;
+	*pages = d->series[i - 1].pages;
+	return true;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* Sorts @d's interval rates (min first, max last) and returns their median */
+static double median_rate(struct dstat *d)
+{
+	size_t n = d->intervals;
+
+	qsort(d->rates, n, sizeof(*d->rates), cmp_double);
+	return n % 2 ? d->rates[n / 2] : (d->rates[n / 2 - 1] + d->rates[n / 2]) / 2;
 }
 
 /* Buckets for the heat pass: a power of two over the dirty span */
@@ -493,7 +511,7 @@ static void text_domain(struct cli *c, struct report *r, struct dstat *d, bool *
 {
 	char a[32], b[32], m[32], mean[32], comm[TEXT_ESCAPED_SIZE(64)];
 	unsigned int order[HOT_BUCKETS], n;
-	double med = 0;
+	double med;
 
 	cli_size(c, m, sizeof(m), d->mapped_bytes);
 	cli_size(c, a, sizeof(a), d->page_size);
@@ -506,9 +524,7 @@ static void text_domain(struct cli *c, struct report *r, struct dstat *d, bool *
 		printf("  no interval was read\n");
 		return;
 	}
-	qsort(d->rates, d->intervals, sizeof(*d->rates), cmp_double);
-	med = d->intervals % 2 ? d->rates[d->intervals / 2] :
-	      (d->rates[d->intervals / 2 - 1] + d->rates[d->intervals / 2]) / 2;
+	med = median_rate(d);
 	cli_size(c, a, sizeof(a), (uint64_t)d->rates[0]);
 	cli_size(c, b, sizeof(b), (uint64_t)med);
 	cli_size(c, m, sizeof(m), (uint64_t)d->rates[d->intervals - 1]);
@@ -516,9 +532,13 @@ static void text_domain(struct cli *c, struct report *r, struct dstat *d, bool *
 	printf("  DMA dirty rate   min %s/s  median %s/s  max %s/s  mean %s/s  (%llu intervals)\n",
 	       a, b, m, mean, (unsigned long long)d->intervals);
 	printf("  working set     ");
-	for (unsigned int k = 0; k < d->n_wss; k++) {
-		cli_size(c, a, sizeof(a), d->wss[k] * d->page_size);
-		printf(" %us: %llu pages (%s)", d->wss_secs[k], (unsigned long long)d->wss[k], a);
+	for (size_t k = 0; k < sizeof(wss_marks) / sizeof(wss_marks[0]); k++) {
+		uint64_t pages;
+
+		if (!wss_at(d, wss_marks[k], &pages))
+			continue;
+		cli_size(c, a, sizeof(a), pages * d->page_size);
+		printf(" %us: %llu pages (%s)", wss_marks[k], (unsigned long long)pages, a);
 	}
 	cli_size(c, a, sizeof(a), d->ws.count * d->page_size);
 	printf("  all: %llu pages (%s)\n", (unsigned long long)d->ws.count, a);
@@ -568,22 +588,25 @@ static void json_domain(struct cli *c, struct report *r, struct dstat *d, bool *
 	json_u64(j, "intervals", d->intervals);
 	json_u64(j, "dirty_pages", d->pages);
 	if (d->intervals) {
-		qsort(d->rates, d->intervals, sizeof(*d->rates), cmp_double);
+		double med = median_rate(d);
+
 		json_obj_open(j, "dma_dirty_rate");
 		json_double(j, "min_bytes_per_second", d->rates[0]);
-		json_double(j, "median_bytes_per_second",
-			    d->intervals % 2 ? d->rates[d->intervals / 2] :
-			    (d->rates[d->intervals / 2 - 1] + d->rates[d->intervals / 2]) / 2);
+		json_double(j, "median_bytes_per_second", med);
 		json_double(j, "max_bytes_per_second", d->rates[d->intervals - 1]);
 		json_double(j, "mean_bytes_per_second", mean_rate(d));
 		json_obj_close(j);
 	}
 	json_arr_open(j, "working_set");
-	for (unsigned int k = 0; k < d->n_wss; k++) {
+	for (size_t k = 0; k < sizeof(wss_marks) / sizeof(wss_marks[0]); k++) {
+		uint64_t pages;
+
+		if (!wss_at(d, wss_marks[k], &pages))
+			continue;
 		json_obj_open(j, NULL);
-		json_u64(j, "seconds", d->wss_secs[k]);
-		json_u64(j, "pages", d->wss[k]);
-		json_u64(j, "bytes", d->wss[k] * d->page_size);
+		json_u64(j, "seconds", wss_marks[k]);
+		json_u64(j, "pages", pages);
+		json_u64(j, "bytes", pages * d->page_size);
 		json_obj_close(j);
 	}
 	json_arr_close(j);

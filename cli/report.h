@@ -16,7 +16,6 @@
 #include "recfile.h"
 
 #define HOT_BUCKETS 256
-#define N_WSS 6	/* report.c's marks: 1, 10, 60, 600, 3600 s, 1 day */
 
 struct dstat {
 	uint64_t id;
@@ -24,7 +23,6 @@ struct dstat {
 	char comm[64];				/* as the kernel gave it */
 	uint64_t page_size, mapped_bytes;
 	bool appeared, gone;
-	int32_t gone_error;
 	uint64_t t_start, t_end;		/* recording ns */
 	uint64_t first_since, last_begin;	/* what the intervals cover */
 	uint64_t intervals, pages;
@@ -33,10 +31,6 @@ struct dstat {
 	struct wss_point *series;		/* the working set after each */
 	size_t rates_cap;
 	struct pageset ws;
-	/* distinct pages in the intervals whose read began by each mark (marks
-	 * before the first read or after the last one say nothing: left out) */
-	uint64_t wss[N_WSS];
-	unsigned int wss_secs[N_WSS], n_wss, next_mark;
 	uint64_t aperture_start, aperture_end;
 	uint64_t lo, hi;			/* dirty IOVA span [lo, hi) */
 	uint64_t bucket;			/* bytes per heat bucket */
