@@ -65,6 +65,7 @@ int heatmap_init(struct heatmap *m, unsigned int w, unsigned int h, unsigned int
 		}
 	}
 	for (unsigned int i = 0; i < k; i++) {
+		m->hole_unmapped[i] = UINT64_MAX;
 		m->seg[i].rows *= unit;
 		if (i)
 			m->seg[i].row0 = m->seg[i - 1].row0 + m->seg[i - 1].rows;
@@ -83,6 +84,20 @@ int heatmap_init(struct heatmap *m, unsigned int w, unsigned int h, unsigned int
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void heatmap_hole_label(const struct heatmap *m, unsigned int i, char *buf, size_t size)
+{
+	uint64_t len = m->seg[i + 1].lo - m->seg[i].hi, unmapped = m->hole_unmapped[i];
+	double mib = (double)len / (1 << 20);
+
+	if (unmapped == UINT64_MAX || !unmapped)
+		snprintf(buf, size, "%.1f MiB never dirtied", mib);
+	else if (unmapped >= len)
+		snprintf(buf, size, "%.1f MiB unmapped", mib);
+	else
+		snprintf(buf, size, "%.1f MiB never dirtied, %.1f MiB of it unmapped", mib,
+			 (double)unmapped / (1 << 20));
 }
 
 void heatmap_free(struct heatmap *m)
@@ -229,7 +244,7 @@ static const char *hex(char *buf, size_t len, uint64_t v)
 void heatmap_print(FILE *f, const struct heatmap *m, bool color, const char *label)
 {
 	static const char shades[] = " .:-=+*#%@";
-	char buf[32];
+	char buf[32], hole[96];
 
 	char t0[32], t1[32];
 
@@ -240,8 +255,8 @@ void heatmap_print(FILE *f, const struct heatmap *m, bool color, const char *lab
 
 		/* a hole between two ranges (segments start on even rows here): a marked line */
 		if (s != m->seg && s->row0 == y) {
-			fprintf(f, "%*s ~~ %.1f MiB never dirtied ~~\n", LABEL_W, "",
-				(double)(s->lo - s[-1].hi) / (1 << 20));
+			heatmap_hole_label(m, (unsigned int)(s - m->seg) - 1, hole, sizeof(hole));
+			fprintf(f, "%*s ~~ %s ~~\n", LABEL_W, "", hole);
 		}
 		heatmap_row_iova(m, y, &lo, &hi);
 		fprintf(f, "%*s ", LABEL_W, s->row0 == y ? hex(buf, sizeof(buf), lo) : "");

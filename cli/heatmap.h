@@ -31,6 +31,8 @@ struct heatmap {
 	uint64_t page_size;
 	struct hm_segment seg[HM_MAX_SEGMENTS];
 	unsigned int n_seg;
+	/* of the hole after segment i: bytes never mapped; UINT64_MAX: not known */
+	uint64_t hole_unmapped[HM_MAX_SEGMENTS];
 	double *pages;		/* w * h: dirty pages added to each cell */
 	uint64_t *reads;	/* w: intervals whose read began in each column */
 	double max;		/* the largest cell value (heatmap_value) */
@@ -63,6 +65,12 @@ double heatmap_value(const struct heatmap *m, unsigned int x, unsigned int y);
 void heatmap_row_iova(const struct heatmap *m, unsigned int y, uint64_t *lo, uint64_t *hi);
 /* The segment row @y is in */
 const struct hm_segment *heatmap_row_segment(const struct heatmap *m, unsigned int y);
+
+/*
+ * What the hole after segment @i is, for its mark: "1.5 MiB never dirtied",
+ * "1.5 MiB unmapped", or both ("1.5 MiB never dirtied, 1.0 MiB of it unmapped").
+ */
+void heatmap_hole_label(const struct heatmap *m, unsigned int i, char *buf, size_t size);
 
 /* A colour of the scale for @v in 0..1 (dark, through purple and red, to light yellow) */
 void heatmap_color(double v, uint8_t rgb[3]);

@@ -209,8 +209,9 @@ int plot_heatmap(const char *path, const struct heatmap *m, const char *title,
 				cairo_line_to(cr, x + HOLE_GAP, y0);
 			}
 			cairo_stroke(cr);
-			snprintf(buf, sizeof(buf), " %.1f MiB never dirtied ",
-				 (double)(m->seg[i + 1].lo - sg->hi) / (1 << 20));
+			buf[0] = ' ';
+			heatmap_hole_label(m, i, buf + 1, sizeof(buf) - 2);
+			strcat(buf, " ");
 			/* the hole's size on a white patch in the middle of its band */
 			{
 				cairo_text_extents_t e;

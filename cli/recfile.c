@@ -170,6 +170,23 @@ void rec_put_end(struct rec_buf *b, uint64_t t, uint64_t intervals)
 	finish(b);
 }
 
+void rec_put_maps(struct rec_buf *b, uint64_t t, uint64_t id, const struct rec_area *a,
+		  uint32_t n)
+{
+	begin(b, REC_MAPS);
+	put_u64(b, t);
+	put_u64(b, id);
+	put_u32(b, n);
+	put_u32(b, 0);
+	for (uint32_t i = 0; i < n; i++) {
+		put_u64(b, a[i].iova);
+		put_u64(b, a[i].length);
+		put_u32(b, a[i].writable ? REC_AREA_WRITABLE : 0);
+		put_u32(b, 0);
+	}
+	finish(b);
+}
+
 static void flush_last(struct rec_runs *rs)
 {
 	if (!rs->last_pages)
@@ -363,6 +380,45 @@ static int bad(struct rec_reader *r, const char *why)
 	return -EBADMSG;
 }
 
+void rec_maps_area(const struct rec_maps *m, uint32_t i, struct rec_area *a)
+{
+	struct cur c = { m->data + (size_t)i * REC_AREA_BYTES, REC_AREA_BYTES, 0, false };
+
+	a->iova = get_u64(&c);
+	a->length = get_u64(&c);
+	a->writable = get_u32(&c) & REC_AREA_WRITABLE;
+}
+
+/* A MAPS record: its areas are checked here, so readers can trust them */
+static int parse_maps(struct rec_reader *r, struct cur *c)
+{
+	struct rec_maps *m = &r->u.maps;
+	struct rec_area a;
+	uint64_t end = 0;
+
+	m->t = get_u64(c);
+	m->id = get_u64(c);
+	m->count = get_u32(c);
+	get_le(c, 4);	/* reserved */
+	if (c->bad)
+		return bad(r, "a record is shorter than its fields");
+	if ((c->len - c->at) / REC_AREA_BYTES < m->count)
+		return bad(r, "a mapping record holds fewer areas than it says");
+	m->data = c->p + c->at;
+	for (uint32_t i = 0; i < m->count; i++) {
+		rec_maps_area(m, i, &a);
+		if (!a.length || a.iova + (a.length - 1) < a.iova)
+			return bad(r, "a mapped area is empty or wraps around");
+		if (i && a.iova < end)
+			return bad(r, "mapped areas overlap or are out of order");
+		end = a.iova + a.length;
+		/* an area that ends at 2^64 is the last one there can be */
+		if (!end && i + 1 < m->count)
+			return bad(r, "mapped areas overlap or are out of order");
+	}
+	return 0;
+}
+
 static int parse(struct rec_reader *r, uint16_t type, struct cur *c)
 {
 	size_t used = 0;
@@ -433,6 +489,8 @@ static int parse(struct rec_reader *r, uint16_t type, struct cur *c)
 		r->u.note.error = (int32_t)get_u32(c);
 		r->u.note.text = get_str(r, c, &used);
 		break;
+	case REC_MAPS:
+		return parse_maps(r, c);
 	case REC_END:
 		r->u.end.t = get_u64(c);
 		r->u.end.intervals = get_u64(c);
@@ -494,7 +552,7 @@ int rec_next(struct rec_reader *r)
 		if (rc)
 			return rc;
 		r->offset += REC_HEADER + (size_t)n - 1;
-		if (type >= REC_START && type <= REC_END)
+		if (type >= REC_START && type <= REC_MAPS)
 			return type;
 	}
 	return (int)n;

@@ -17,7 +17,7 @@
 
 #define REC_MAGIC "IOMMUDRC"
 #define REC_VERSION_MAJOR 1
-#define REC_VERSION_MINOR 0
+#define REC_VERSION_MINOR 1
 #define REC_FILE_HEADER 16
 #define REC_HEADER 8
 /* From a file, a length past its end is a cut; from a stream, past this is damage */
@@ -31,6 +31,7 @@ enum rec_type {
 	REC_GONE = 4,		/* a domain no longer recorded */
 	REC_NOTE = 5,		/* something that happened: a failed read, say */
 	REC_END = 6,		/* the recorder stopped as asked (absent if killed) */
+	REC_MAPS = 7,		/* the areas mapped in a domain (minor version 1) */
 };
 
 /* How an interval's dirty pages are kept */
@@ -81,6 +82,22 @@ struct rec_note {
 	const char *text;
 };
 
+/* One mapped area of a MAPS record */
+struct rec_area {
+	uint64_t iova, length;
+	bool writable;
+};
+
+#define REC_AREA_BYTES 24	/* u64 iova, u64 length, u32 flags, u32 0 */
+#define REC_AREA_WRITABLE 1u
+
+/* The areas mapped in a domain from t on, ascending and disjoint */
+struct rec_maps {
+	uint64_t t, id;
+	uint32_t count;
+	const uint8_t *data;	/* count areas: rec_maps_area() */
+};
+
 /* A growing buffer a record is built in */
 struct rec_buf {
 	uint8_t *p;
@@ -102,6 +119,10 @@ void rec_put_domain(struct rec_buf *b, const struct rec_domain *d);
 void rec_put_gone(struct rec_buf *b, const struct rec_gone *g);
 void rec_put_note(struct rec_buf *b, const struct rec_note *n);
 void rec_put_end(struct rec_buf *b, uint64_t t, uint64_t intervals);
+void rec_put_maps(struct rec_buf *b, uint64_t t, uint64_t id, const struct rec_area *a,
+		  uint32_t n);
+/* Area @i (< m->count) of a MAPS record rec_next() returned */
+void rec_maps_area(const struct rec_maps *m, uint32_t i, struct rec_area *a);
 
 /*
  * An interval is collected run by run (ascending IOVA, as reads deliver
@@ -145,6 +166,7 @@ struct rec_reader {
 		struct rec_interval interval;
 		struct rec_gone gone;
 		struct rec_note note;
+		struct rec_maps maps;
 		struct {
 			uint64_t t, intervals;
 		} end;

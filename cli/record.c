@@ -26,6 +26,9 @@ struct rdom {
 	unsigned int failures;	/* reads in a row that failed */
 	bool live;		/* observed and recorded now */
 	bool seen;		/* in the last dump (--all) */
+	struct rec_area *maps;	/* as the last MAPS record has them */
+	uint32_t n_maps;
+	bool no_maps;		/* listing them failed: noted once, not tried again */
 };
 
 struct record {
@@ -189,6 +192,75 @@ static int put_domain(const struct iommudirty_domain *d, void *arg)
 	return 0;
 }
 
+/* map-get's areas, collected */
+struct area_list {
+	struct rec_area *a;
+	uint32_t n, cap;
+};
+
+static int add_area(const struct iommudirty_map *m, void *arg)
+{
+	struct area_list *l = arg;
+
+	if (l->n == l->cap) {
+		uint32_t cap = l->cap ? 2 * l->cap : 16;
+		struct rec_area *p = cap > l->cap ? realloc(l->a, cap * sizeof(*p)) : NULL;
+
+		if (!p)
+			return -ENOMEM;
+		l->a = p;
+		l->cap = cap;
+	}
+	l->a[l->n++] = (struct rec_area){ m->iova, m->length, m->writable };
+	return 0;
+}
+
+/* Field by field: a struct's padding is not part of it */
+static bool same_areas(const struct area_list *l, const struct rdom *d)
+{
+	if (l->n != d->n_maps)
+		return false;
+	for (uint32_t i = 0; i < l->n; i++)
+		if (l->a[i].iova != d->maps[i].iova || l->a[i].length != d->maps[i].length ||
+		    l->a[i].writable != d->maps[i].writable)
+			return false;
+	return true;
+}
+
+/*
+ * Write @d's mapped areas when they differ from those last written (and
+ * the first time). A kernel that cannot list them is noted once: the
+ * recording goes on without.
+ */
+static void record_maps(struct cli *c, struct record *r, struct rdom *d)
+{
+	struct area_list l = { 0 };
+	char text[320];
+	int rc;
+
+	if (d->no_maps)
+		return;
+	rc = iommudirty_maps(c->h, d->id, add_area, &l);
+	if (rc) {
+		d->no_maps = true;
+		snprintf(text, sizeof(text), "the mapped areas of domain %llu cannot be listed: "
+			 "%s%s%s", (unsigned long long)d->id, strerror(-rc),
+			 *iommudirty_errmsg(c->h) ? ": " : "", iommudirty_errmsg(c->h));
+		note(c, r, d->id, rc, text);
+		free(l.a);
+		return;
+	}
+	if (d->maps && same_areas(&l, d)) {
+		free(l.a);
+		return;
+	}
+	rec_put_maps(&r->buf, now(r), d->id, l.a, l.n);
+	emit(c, r);
+	free(d->maps);
+	d->maps = l.a ? l.a : calloc(1, sizeof(*l.a));
+	d->n_maps = l.n;
+}
+
 /* A new entry in r->d, not live yet; NULL when out of memory */
 static struct rdom *add(struct record *r, uint64_t id)
 {
@@ -231,6 +303,7 @@ static int start_domain(struct cli *c, struct record *r, struct rdom *d, bool ap
 		note(c, r, d->id, rc, text);
 		return 0;
 	}
+	record_maps(c, r, d);
 	d->since = since;
 	d->page_size = ds.page_size;
 	d->live = true;
@@ -469,9 +542,13 @@ static int run(struct cli *c, struct record *r)
 			break;
 		if (r->all && (rc = rescan(c, r, false)))
 			return rc;
-		for (unsigned int i = 0; i < r->n; i++)
+		for (unsigned int i = 0; i < r->n; i++) {
 			if (r->d[i].live)
 				read_domain(c, r, &r->d[i]);
+			/* areas mapped since show from the next interval on */
+			if (r->d[i].live)
+				record_maps(c, r, &r->d[i]);
+		}
 		if (!r->all && !r->live) {
 			note(c, r, 0, 0, "every domain recorded has gone: the recording ends");
 			break;
@@ -525,6 +602,8 @@ int cmd_record(struct cli *c, int argc, char **argv)
 	rc = run(c, &r);
 	if (r.fd >= 0)
 		close(r.fd);
+	for (unsigned int i = 0; i < r.n; i++)
+		free(r.d[i].maps);
 	free(r.d);
 	rec_buf_free(&r.buf);
 	rec_buf_free(&r.held);

@@ -150,6 +150,71 @@ static int add_domain(struct report *r, const struct rec_domain *rd)
 	return 0;
 }
 
+/*
+ * A MAPS record: the last layout's figures, and its areas joined into the
+ * union of every area ever mapped (both lists ascending and disjoint).
+ */
+static int add_maps(struct report *r, const struct rec_maps *m)
+{
+	struct dstat *d = report_find(r, m->id);
+	struct rec_area a, *u;
+	size_t i = 0, n = 0;
+	uint32_t k = 0;
+
+	if (!d)
+		return 0;	/* of a domain not recorded: nothing to draw it on */
+	u = malloc((d->n_ever + m->count + 1) * sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	d->maps_areas = m->count;
+	d->maps_bytes = d->maps_writable = 0;
+	while (i < d->n_ever || k < m->count) {
+		if (k < m->count)
+			rec_maps_area(m, k, &a);
+		if (k == m->count || (i < d->n_ever && d->ever[i].iova < a.iova)) {
+			a = d->ever[i++];
+		} else {
+			k++;
+			d->maps_bytes += a.length;
+			d->maps_writable += a.writable ? a.length : 0;
+		}
+		/* joined with the last one where they touch or overlap */
+		if (n && a.iova <= u[n - 1].iova + u[n - 1].length) {
+			uint64_t end = a.iova + a.length, last = u[n - 1].iova + u[n - 1].length;
+
+			if (end > last || (!end && last))
+				u[n - 1].length = end - u[n - 1].iova;
+		} else {
+			u[n++] = a;
+		}
+	}
+	free(d->ever);
+	d->ever = u;
+	d->n_ever = n;
+	d->have_maps = true;
+	d->maps_records++;
+	return 0;
+}
+
+uint64_t report_unmapped(const struct dstat *d, uint64_t lo, uint64_t hi)
+{
+	uint64_t mapped = 0;
+
+	if (!d->have_maps)
+		return UINT64_MAX;
+	for (size_t i = 0; i < d->n_ever && lo < hi; i++) {
+		uint64_t a = d->ever[i].iova, b = a + d->ever[i].length;
+
+		if (!b)
+			b = UINT64_MAX;		/* an area up to 2^64: near enough */
+		a = a > lo ? a : lo;
+		b = b < hi ? b : hi;
+		if (a < b)
+			mapped += b - a;
+	}
+	return hi > lo ? hi - lo - mapped : 0;
+}
+
 static int span_run(uint64_t iova, uint64_t pages, void *arg)
 {
 	struct dstat *d = arg;
@@ -214,19 +279,36 @@ static int first_interval(struct report *r, const struct rec_interval *iv)
 	return 0;
 }
 
+/* The bucket @iova is in, or the one after it: a binary search */
+static unsigned int bucket_of(const struct dstat *d, uint64_t iova)
+{
+	unsigned int lo = 0, hi = d->n_buckets;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (d->bucket_hi[mid] <= iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A run of an interval, added to the buckets it falls in */
 static int heat_run(uint64_t iova, uint64_t pages, void *arg)
 {
 	struct report *r = arg;
 	struct dstat *d = r->cur;
 	uint64_t end = iova + pages * d->page_size;
 
-	while (iova < end) {
-		uint64_t b = (iova - d->lo) / d->bucket;
-		uint64_t stop = d->lo + (b + 1) * d->bucket < end ? d->lo + (b + 1) * d->bucket : end;
+	for (unsigned int b = bucket_of(d, iova); b < d->n_buckets && iova < end; b++) {
+		uint64_t from = iova > d->bucket_lo[b] ? iova : d->bucket_lo[b];
+		uint64_t stop = d->bucket_hi[b] < end ? d->bucket_hi[b] : end;
 
-		if (b >= HOT_BUCKETS)
-			return -EBADMSG;
-		d->heat[b] += (stop - iova) / d->page_size;
+		if (from >= stop)
+			continue;
+		d->heat[b] += (stop - from) / d->page_size;
 		if (d->hit_last[b] != r->ordinal) {
 			d->hit_last[b] = r->ordinal;
 			d->hit[b]++;
@@ -339,9 +421,11 @@ static int take(struct cli *c, struct report *r, enum pass mode, const struct re
 		if (mode == PASS_HEAT) {
 			r->cur = report_find(r, rd->u.interval.id);
 			r->ordinal++;
-			return r->cur->bucket ? rec_interval_runs(&rd->u.interval, heat_run, r) : 0;
+			return r->cur->n_buckets ? rec_interval_runs(&rd->u.interval, heat_run, r) : 0;
 		}
 		return 0;
+	case REC_MAPS:
+		return mode == PASS_FIRST ? add_maps(r, &rd->u.maps) : 0;
 	case REC_GONE:
 		if (mode == PASS_FIRST && report_find(r, rd->u.gone.id))
 			report_find(r, rd->u.gone.id)->gone = true;
@@ -455,23 +539,41 @@ static double median_rate(struct dstat *d)
 	return n % 2 ? d->rates[n / 2] : (d->rates[n / 2 - 1] + d->rates[n / 2]) / 2;
 }
 
-/* Buckets for the heat pass: a power of two over the dirty span */
-static void size_buckets(struct report *r)
+/*
+ * Buckets for the heat pass: the heatmap's IOVA axis (the ranges ever
+ * dirty, large holes left out) cut in pieces of one power-of-two size, at
+ * most HOT_BUCKETS of them, so a hot range never spans a hole.
+ */
+static int size_buckets(struct report *r)
 {
 	for (unsigned int i = 0; i < r->n; i++) {
 		struct dstat *d = &r->d[i];
-		uint64_t b = d->page_size ? d->page_size : 4096;
+		uint64_t b = d->page_size ? d->page_size : 4096, (*axis)[2], total;
+		unsigned int n, k = 0;
 
 		if (d->lo >= d->hi)
 			continue;
-		d->lo &= ~(b - 1);
-		while ((d->hi - d->lo + b - 1) / b > HOT_BUCKETS)
-			b *= 2;
-		d->lo &= ~(b - 1);
-		while ((d->hi - d->lo + b - 1) / b > HOT_BUCKETS)
-			b *= 2;
+		n = report_axis(r, d, &axis);
+		if (!axis)
+			return -ENOMEM;
+		/* the axis has fewer than 65 ranges: holes are over 1/64 of its span */
+		do {
+			total = 0;
+			for (unsigned int a = 0; a < n; a++)
+				total += (axis[a][1] - axis[a][0] - 1) / b + 1;
+		} while (total > HOT_BUCKETS && (b *= 2));
+		for (unsigned int a = 0; a < n && total <= HOT_BUCKETS; a++) {
+			for (uint64_t lo = axis[a][0]; lo < axis[a][1] && lo >= axis[a][0]; lo += b) {
+				d->bucket_lo[k] = lo;
+				d->bucket_hi[k] = axis[a][1] - lo > b ? lo + b : axis[a][1];
+				k++;
+			}
+		}
+		free(axis);
 		d->bucket = b;
+		d->n_buckets = k;
 	}
+	return 0;
 }
 
 /* The hottest buckets of @d, hottest first, into @order; how many */
@@ -520,6 +622,13 @@ static void text_domain(struct cli *c, struct report *r, struct dstat *d, bool *
 	       a, (double)d->t_start / 1e9,
 	       (double)d->t_end / 1e9, d->appeared ? "  (appeared)" : "",
 	       d->gone ? "  (ended)" : "");
+	if (d->have_maps) {
+		cli_size(c, a, sizeof(a), d->maps_bytes);
+		cli_size(c, b, sizeof(b), d->maps_writable);
+		printf("  mapped areas     %llu (%s, %s writable) at the end; %llu layout%s recorded\n",
+		       (unsigned long long)d->maps_areas, a, b,
+		       (unsigned long long)d->maps_records, d->maps_records == 1 ? "" : "s");
+	}
 	if (!d->intervals) {
 		printf("  no interval was read\n");
 		return;
@@ -545,10 +654,9 @@ static void text_domain(struct cli *c, struct report *r, struct dstat *d, bool *
 	n = hottest(d, order, (unsigned int)r->top);
 	printf("  hottest IOVA ranges (dirty pages summed over intervals; intervals dirty)\n");
 	for (unsigned int k = 0; k < n; k++) {
-		uint64_t lo = d->lo + order[k] * d->bucket;
-
 		printf("    0x%llx-0x%llx  %llu pages  %.1f%%  %llu/%llu intervals\n",
-		       (unsigned long long)lo, (unsigned long long)(lo + d->bucket - 1),
+		       (unsigned long long)d->bucket_lo[order[k]],
+		       (unsigned long long)(d->bucket_hi[order[k]] - 1),
 		       (unsigned long long)d->heat[order[k]],
 		       100.0 * (double)d->heat[order[k]] / (double)d->pages,
 		       (unsigned long long)d->hit[order[k]], (unsigned long long)d->intervals);
@@ -587,6 +695,14 @@ static void json_domain(struct cli *c, struct report *r, struct dstat *d, bool *
 	json_u64(j, "end_ns", d->t_end);
 	json_u64(j, "intervals", d->intervals);
 	json_u64(j, "dirty_pages", d->pages);
+	if (d->have_maps) {
+		json_obj_open(j, "mapped_areas");
+		json_u64(j, "areas", d->maps_areas);
+		json_u64(j, "bytes", d->maps_bytes);
+		json_u64(j, "writable_bytes", d->maps_writable);
+		json_u64(j, "layouts", d->maps_records);
+		json_obj_close(j);
+	}
 	if (d->intervals) {
 		double med = median_rate(d);
 
@@ -616,8 +732,8 @@ static void json_domain(struct cli *c, struct report *r, struct dstat *d, bool *
 	n = hottest(d, order, (unsigned int)r->top);
 	for (unsigned int k = 0; k < n; k++) {
 		json_obj_open(j, NULL);
-		json_u64(j, "iova", d->lo + order[k] * d->bucket);
-		json_u64(j, "length", d->bucket);
+		json_u64(j, "iova", d->bucket_lo[order[k]]);
+		json_u64(j, "length", d->bucket_hi[order[k]] - d->bucket_lo[order[k]]);
 		json_u64(j, "dirty_pages", d->heat[order[k]]);
 		json_u64(j, "intervals", d->hit[order[k]]);
 		json_obj_close(j);
@@ -687,7 +803,9 @@ static int summarise(struct cli *c, struct report *r, FILE *f)
 	bool slow = false;
 	int rc;
 
-	size_buckets(r);
+	rc = size_buckets(r);
+	if (rc)
+		return cli_fail(c, rc, "report");
 	rc = report_pass(c, r, f, PASS_HEAT);
 	if (rc)
 		return rc;
@@ -783,6 +901,7 @@ int cmd_report(struct cli *c, int argc, char **argv)
 		free(r.d[i].rates);
 		free(r.d[i].series);
 		pageset_free(&r.d[i].ws);
+		free(r.d[i].ever);
 	}
 	free(r.d);
 	return rc;

@@ -33,8 +33,16 @@ struct dstat {
 	struct pageset ws;
 	uint64_t aperture_start, aperture_end;
 	uint64_t lo, hi;			/* dirty IOVA span [lo, hi) */
-	uint64_t bucket;			/* bytes per heat bucket */
+	/* hot ranges: buckets over the heatmap's IOVA axis, holes left out */
+	uint64_t bucket;			/* bytes per bucket (a range's last: less) */
+	unsigned int n_buckets;
+	uint64_t bucket_lo[HOT_BUCKETS], bucket_hi[HOT_BUCKETS];
 	uint64_t heat[HOT_BUCKETS], hit[HOT_BUCKETS], hit_last[HOT_BUCKETS];
+	/* MAPS records: the union of every area mapped, and the last layout */
+	bool have_maps;
+	struct rec_area *ever;			/* ascending, disjoint, merged */
+	size_t n_ever;
+	uint64_t maps_records, maps_areas, maps_bytes, maps_writable;
 };
 
 struct report {
@@ -70,6 +78,19 @@ enum pass { PASS_FIRST, PASS_HEAT, PASS_NOTES, PASS_INTERVALS, PASS_GRID };
 
 int report_pass(struct cli *c, struct report *r, FILE *f, enum pass mode);
 struct dstat *report_find(struct report *r, uint64_t id);
+
+/*
+ * Bytes of [lo, hi) that no area of @d's recording ever mapped, or
+ * UINT64_MAX when the recording has no mapped areas (an older recorder).
+ */
+uint64_t report_unmapped(const struct dstat *d, uint64_t lo, uint64_t hi);
+
+/*
+ * The IOVA axis of @d (report_plot.c): the ranges ever dirty, cut to
+ * --iova-range, joined across holes of less than 1/64 of the span drawn.
+ * *@out is malloc()ed (NULL when out of memory); returns how many.
+ */
+unsigned int report_axis(const struct report *r, const struct dstat *d, uint64_t (**out)[2]);
 
 /* report --heatmap and --wss (report_plot.c): an exit status */
 int report_heatmap(struct cli *c, struct report *r, FILE *f);

@@ -63,8 +63,7 @@ static void add_range(uint64_t (*ranges)[2], unsigned int *n, uint64_t a, uint64
  * --iova-range, joined across gaps of less than 1/64 of the dirty span:
  * longer stretches never dirtied become the holes the views mark.
  */
-static unsigned int dirty_ranges(const struct report *r, const struct dstat *d,
-				 uint64_t (**out)[2])
+unsigned int report_axis(const struct report *r, const struct dstat *d, uint64_t (**out)[2])
 {
 	uint64_t ps = d->page_size, lo = r->iova_hi ? r->iova_lo : 0;
 	uint64_t hi = r->iova_hi ? r->iova_hi : UINT64_MAX;
@@ -166,6 +165,8 @@ static void json_heatmap(struct cli *c, const struct report *r, const struct dst
 		json_u64(j, "end", m->seg[i].hi);
 		json_u64(j, "row", m->seg[i].row0);
 		json_u64(j, "rows", m->seg[i].rows);
+		if (i + 1 < m->n_seg && m->hole_unmapped[i] != UINT64_MAX)
+			json_u64(j, "hole_unmapped_bytes", m->hole_unmapped[i]);
 		json_obj_close(j);
 	}
 	json_arr_close(j);
@@ -222,7 +223,7 @@ int report_heatmap(struct cli *c, struct report *r, FILE *f)
 		h = r->output ? IMAGE_H : rows > 12 ? 2 * (rows - 8) : 8;
 	}
 	time_range(r, d, &t0, &t1);
-	n = dirty_ranges(r, d, &ranges);
+	n = report_axis(r, d, &ranges);
 	rc = ranges ? heatmap_init(&m, w, h, r->output ? 1 : 2, t0, t1, d->page_size,
 				   (const uint64_t(*)[2])ranges, n) :
 	     -ENOMEM;
@@ -234,6 +235,8 @@ int report_heatmap(struct cli *c, struct report *r, FILE *f)
 	}
 	if (rc)
 		return cli_fail(c, rc, "heatmap");
+	for (unsigned int i = 0; i + 1 < m.n_seg; i++)
+		m.hole_unmapped[i] = report_unmapped(d, m.seg[i].hi, m.seg[i + 1].lo);
 	r->map = &m;
 	r->cur = d;
 	rc = report_pass(c, r, f, PASS_GRID);

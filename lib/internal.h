@@ -19,12 +19,13 @@ void iommudirty_scratch_free(struct iommudirty_scratch *s);
 
 /*
  * Parse the attributes of one domain-get (or notification) message, or of
- * one dev-get message. -EINVAL when a required attribute is missing or
+ * one dev-get or map-get message. -EINVAL when a required attribute is missing or
  * malformed, -ENOMEM.
  */
 int iommudirty_parse_domain(struct nlattr *head, int len, struct iommudirty_domain *d,
 			    struct iommudirty_scratch *s);
 int iommudirty_parse_dev(struct nlattr *head, int len, struct iommudirty_dev *dev);
+int iommudirty_parse_map(struct nlattr *head, int len, struct iommudirty_map *m);
 
 /*
  * A caller's struct that starts with its size_t sz (opts, callbacks), into

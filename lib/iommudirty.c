@@ -446,6 +446,27 @@ IOMMUDIRTY_API int iommudirty_dev_get(struct iommudirty *h, const char *name,
 	return send_request(&x, msg, msg && nla_put_string(msg, IOMMU_DIRTY_A_DEV_NAME, name));
 }
 
+static int map_reply(struct xact *x, struct nlmsghdr *nlh)
+{
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct iommudirty_map m;
+	int rc;
+
+	rc = iommudirty_parse_map(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), &m);
+	if (rc)
+		return rc;
+	return ((iommudirty_map_fn)x->fn)(&m, x->arg);
+}
+
+IOMMUDIRTY_API int iommudirty_maps(struct iommudirty *h, uint64_t id, iommudirty_map_fn fn,
+				   void *arg)
+{
+	struct xact x = { .h = h, .valid = map_reply, .fn = (void *)fn, .arg = arg };
+	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_MAP_GET, NLM_F_DUMP);
+
+	return send_request(&x, msg, msg && nla_put_u64(msg, IOMMU_DIRTY_A_MAP_DOMAIN_ID, id));
+}
+
 static int tracking_set(struct iommudirty *h, uint64_t id, bool enable, const char *name,
 			uint32_t lifetime, iommudirty_domain_fn fn, void *arg)
 {

@@ -270,3 +270,20 @@ int iommudirty_parse_dev(struct nlattr *head, int len, struct iommudirty_dev *de
 	dev->smmu_coherent = opt_u8(tb, IOMMU_DIRTY_A_DEV_SMMU_COHERENT);
 	return 0;
 }
+
+int iommudirty_parse_map(struct nlattr *head, int len, struct iommudirty_map *m)
+{
+	struct nlattr *tb[IOMMU_DIRTY_A_MAP_MAX + 1];
+
+	memset(m, 0, sizeof(*m));
+	if (nla_parse(tb, IOMMU_DIRTY_A_MAP_MAX, head, len, NULL) || !tb[IOMMU_DIRTY_A_MAP_IOVA] ||
+	    !tb[IOMMU_DIRTY_A_MAP_LENGTH])
+		return -EINVAL;
+	m->iova = iommudirty_get_uint(tb[IOMMU_DIRTY_A_MAP_IOVA]);
+	m->length = iommudirty_get_uint(tb[IOMMU_DIRTY_A_MAP_LENGTH]);
+	m->writable = opt_u8(tb, IOMMU_DIRTY_A_MAP_WRITABLE);
+	/* An area is never empty and never wraps */
+	if (!m->length || m->iova + (m->length - 1) < m->iova)
+		return -EINVAL;
+	return 0;
+}

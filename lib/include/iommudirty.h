@@ -148,6 +148,23 @@ IOMMUDIRTY_API int iommudirty_devs(struct iommudirty *h, iommudirty_dev_fn fn, v
 IOMMUDIRTY_API int iommudirty_dev_get(struct iommudirty *h, const char *name,
 				      iommudirty_dev_fn fn, void *arg);
 
+/* One area mapped in the IOAS of a domain (map-get). */
+struct iommudirty_map {
+	uint64_t iova;
+	uint64_t length;		/* bytes */
+	bool writable;			/* only writable areas can be dirtied */
+};
+
+typedef int (*iommudirty_map_fn)(const struct iommudirty_map *m, void *arg);
+
+/*
+ * Every area mapped in domain @id's IOAS, in IOVA order, adjacent areas
+ * apart as they were mapped (-ENOENT if no such domain). A domain whose
+ * owner maps or unmaps meanwhile is listed as the kernel finds it.
+ */
+IOMMUDIRTY_API int iommudirty_maps(struct iommudirty *h, uint64_t id, iommudirty_map_fn fn,
+				   void *arg);
+
 /*
  * Start (or renew) observing domain @id: as lease @name for @lifetime
  * seconds (0: the kernel's default, an hour), or, with @name NULL, bound

@@ -100,6 +100,36 @@ static void test_dev(void)
 	nlmsg_free(m);
 }
 
+static int parse_map(uint64_t iova, uint64_t length, bool with_writable,
+		     struct iommudirty_map *map)
+{
+	struct nl_msg *m = nlmsg_alloc();
+	int rc;
+
+	nla_put_u64(m, IOMMU_DIRTY_A_MAP_DOMAIN_ID, 3);
+	nla_put_u64(m, IOMMU_DIRTY_A_MAP_IOVA, iova);
+	nla_put_u32(m, IOMMU_DIRTY_A_MAP_LENGTH, (uint32_t)length);
+	if (with_writable)
+		nla_put_u8(m, IOMMU_DIRTY_A_MAP_WRITABLE, 1);
+	rc = iommudirty_parse_map(nlmsg_attrdata(nlmsg_hdr(m), 0), nlmsg_attrlen(nlmsg_hdr(m), 0),
+				  map);
+	nlmsg_free(m);
+	return rc;
+}
+
+static void test_map(void)
+{
+	struct iommudirty_map map;
+
+	TAP_OK(parse_map(1ULL << 32, 2 << 20, true, &map) == 0 && map.iova == 1ULL << 32 &&
+	       map.length == 2 << 20 && map.writable, "a writable area parses");
+	TAP_OK(parse_map(0, 4096, false, &map) == 0 && !map.writable,
+	       "an area without the writable flag is read-only");
+	TAP_OK(parse_map(0, 0, true, &map) == -EINVAL, "an empty area is refused");
+	TAP_OK(parse_map(~0ULL - 4095, 8192, true, &map) == -EINVAL,
+	       "an area past the end of the IOVA space is refused");
+}
+
 static void test_names(void)
 {
 	TAP_OK(!strcmp(iommudirty_mechanism_name(IOMMU_DIRTY_MECHANISM_ARM_SMMUV3_HTTU),
@@ -151,6 +181,7 @@ int main(void)
 {
 	test_domain();
 	test_dev();
+	test_map();
 	test_names();
 	test_opts();
 	test_version();

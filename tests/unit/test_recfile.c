@@ -147,6 +147,7 @@ static struct file sample(size_t *ends, size_t *n_ends, size_t *future_end)
 				.owner_comm = "qemu\x1b]0;x\x07", .n_devs = 2, .devs = devs };
 	struct rec_interval iv = { .id = 3, .since = 5, .begin = 1000, .end = 1010,
 				   .page_size = PAGE };
+	static const struct rec_area areas[] = { { 0, 1 << 20, true }, { 1ULL << 40, PAGE, false } };
 	struct rec_gone g = { .t = 2000, .id = 3 };
 	struct rec_note no = { .t = 2001, .id = 0, .error = -5, .text = "every domain has gone" };
 	struct rec_runs rs = { 0 };
@@ -161,6 +162,9 @@ static struct file sample(size_t *ends, size_t *n_ends, size_t *future_end)
 	append(&f, &b);
 	ends[(*n_ends)++] = f.len;
 	rec_put_domain(&b, &d);
+	append(&f, &b);
+	ends[(*n_ends)++] = f.len;
+	rec_put_maps(&b, 5, 3, areas, 2);
 	append(&f, &b);
 	ends[(*n_ends)++] = f.len;
 	rec_runs_add(&rs, 1, 2);
@@ -197,7 +201,7 @@ static void test_records(void)
 	FILE *in = fmemopen(f.p, f.len, "r");
 	struct rec_reader r;
 	int types[8], n = 0, t;
-	bool fields = false;
+	bool fields = false, maps = false;
 
 	TAP_OK(!rec_open(&r, in), "a recording opens");
 	while ((t = rec_next(&r)) > 0 && n < 8) {
@@ -206,11 +210,21 @@ static void test_records(void)
 			fields = r.u.domain.id == 3 && r.u.domain.owner_pid == 42 &&
 				 !strcmp(r.u.domain.owner_comm, "qemu\x1b]0;x\x07") &&
 				 r.u.domain.n_devs == 2 && !strcmp(r.u.domain.devs[1], "mock\x1b[2J");
+		if (t == REC_MAPS && r.u.maps.id == 3 && r.u.maps.count == 2) {
+			struct rec_area a0, a1;
+
+			rec_maps_area(&r.u.maps, 0, &a0);
+			rec_maps_area(&r.u.maps, 1, &a1);
+			maps = a0.iova == 0 && a0.length == 1 << 20 && a0.writable &&
+			       a1.iova == 1ULL << 40 && a1.length == PAGE && !a1.writable;
+		}
 	}
-	TAP_OK(t == 0 && n == 6 && types[0] == REC_START && types[1] == REC_DOMAIN &&
-	       types[2] == REC_INTERVAL && types[3] == REC_GONE && types[4] == REC_NOTE &&
-	       types[5] == REC_END, "every record reads back in order, the unknown one skipped");
+	TAP_OK(t == 0 && n == 7 && types[0] == REC_START && types[1] == REC_DOMAIN &&
+	       types[2] == REC_MAPS && types[3] == REC_INTERVAL && types[4] == REC_GONE &&
+	       types[5] == REC_NOTE && types[6] == REC_END,
+	       "every record reads back in order, the unknown one skipped");
 	TAP_OK(fields, "a domain's strings come back byte for byte (escaping is the reader's)");
+	TAP_OK(maps, "a domain's mapped areas come back with their writable flags");
 	rec_close(&r);
 	fclose(in);
 
@@ -329,11 +343,58 @@ static void test_damage(void)
 	rec_buf_free(&b);
 }
 
+/* A MAPS record of @n areas read back: 0, or -EBADMSG with the reader's why in @why */
+static int read_maps(const struct rec_area *a, uint32_t n, size_t cut, const char **why)
+{
+	struct rec_buf b = { 0 };
+	struct file f = { 0 };
+	struct rec_reader r;
+	FILE *in;
+	int rc;
+
+	rec_file_header(&b);
+	append(&f, &b);
+	rec_put_maps(&b, 1, 2, a, n);
+	/* fewer areas than the count says, the record's length made to match */
+	b.len -= cut;
+	b.p[0] = (uint8_t)(b.len - REC_HEADER);
+	append(&f, &b);
+	in = fmemopen(f.p, f.len, "r");
+	rc = rec_open(&r, in) ?: rec_next(&r);
+	*why = r.why ? r.why : "";
+	rc = rc == REC_MAPS ? 0 : rc;
+	rec_close(&r);
+	fclose(in);
+	free(f.p);
+	rec_buf_free(&b);
+	return rc;
+}
+
+static void test_maps(void)
+{
+	const struct rec_area ok[] = { { 0, PAGE, true }, { PAGE, PAGE, true } };
+	const struct rec_area overlap[] = { { 0, 2 * PAGE, true }, { PAGE, PAGE, true } };
+	const struct rec_area empty[] = { { 0, 0, true } };
+	const struct rec_area wraps[] = { { ~0ULL - PAGE + 1, 2 * PAGE, true } };
+	const char *why;
+
+	TAP_OK(read_maps(ok, 2, 0, &why) == 0, "adjacent areas are a valid layout");
+	TAP_OK(read_maps(overlap, 2, 0, &why) == -EBADMSG && strstr(why, "overlap"),
+	       "overlapping areas are damage: %s", why);
+	TAP_OK(read_maps(empty, 1, 0, &why) == -EBADMSG && strstr(why, "empty"),
+	       "an empty area is damage: %s", why);
+	TAP_OK(read_maps(wraps, 1, 0, &why) == -EBADMSG && strstr(why, "wraps"),
+	       "an area past 2^64 is damage: %s", why);
+	TAP_OK(read_maps(ok, 2, REC_AREA_BYTES, &why) == -EBADMSG && strstr(why, "fewer areas"),
+	       "a count beyond the areas the record holds is damage: %s", why);
+}
+
 int main(void)
 {
 	test_intervals();
 	test_records();
 	test_flips();
 	test_damage();
+	test_maps();
 	return tap_done();
 }

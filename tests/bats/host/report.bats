@@ -160,6 +160,49 @@ PY
 	assert_line --index 0 "domain 7: working set (distinct pages dirtied)"
 }
 
+@test "with mapped areas recorded, a hole says how much of it was never mapped" {
+	make-recording "$BATS_TEST_TMPDIR/wide.idr" --maps wide
+	run -0 iommu-dirtyctl -j report "$BATS_TEST_TMPDIR/wide.idr" --heatmap --resolution 20x12
+	validate-json report-heatmap <<<"$output"
+	# [4 MiB - 32 KiB, 1 GiB + 1 MiB) never dirtied: 5 MiB of it in the two areas
+	assert_equal "$(jq -c '[.segments[] | .hole_unmapped_bytes]' <<<"$output")" \
+		"[$(((1 << 30) - (8 << 20))),null]"
+	run -0 iommu-dirtyctl report "$BATS_TEST_TMPDIR/wide.idr" --heatmap --resolution 20x12 \
+		--color=never
+	assert_line --partial "~~ 1021.0 MiB never dirtied, 1016.0 MiB of it unmapped ~~"
+	make-recording "$BATS_TEST_TMPDIR/tight.idr" --maps tight
+	run -0 iommu-dirtyctl report "$BATS_TEST_TMPDIR/tight.idr" --heatmap --resolution 20x12 \
+		--color=never
+	assert_line --partial "~~ 1021.0 MiB unmapped ~~"
+	run -0 iommu-dirtyctl -j report "$BATS_TEST_TMPDIR/tight.idr" --heatmap --resolution 20x12
+	assert_equal "$(jq '.segments[0].hole_unmapped_bytes' <<<"$output")" \
+		$((0x40100000 - 1016 * 4096))
+	# a recording without areas says only what it knows
+	run -0 iommu-dirtyctl -j report "$REC" --heatmap --resolution 20x12
+	assert_equal "$(jq -c '[.segments[] | has("hole_unmapped_bytes")]' <<<"$output")" \
+		'[false,false]'
+}
+
+@test "the summary gives the last layout and its hottest ranges never span a hole" {
+	make-recording "$BATS_TEST_TMPDIR/wide.idr" --maps wide
+	run -0 iommu-dirtyctl report "$BATS_TEST_TMPDIR/wide.idr"
+	assert_line "  mapped areas     3 (10M, 10M writable) at the end; 2 layouts recorded"
+	run -0 iommu-dirtyctl -j report "$BATS_TEST_TMPDIR/wide.idr" --top 256
+	validate-json report <<<"$output"
+	assert_equal "$(jq -c '.domains[0].mapped_areas' <<<"$output")" \
+		"{\"areas\":3,\"bytes\":$(((10 << 20) + 4096)),\"writable_bytes\":$((10 << 20)),\"layouts\":2}"
+	# the fixed range (pages 1000-1015, every interval) first, in pieces within it
+	assert_equal "$(jq -c '[.domains[0].hottest[:2][] | [.iova >= 1000 * 4096,
+		.iova + .length <= 1016 * 4096, .intervals]]' <<<"$output")" '[[true,true,20],[true,true,20]]'
+	# every range lies on one side of the 1021 MiB hole, and is small: the axis, not the span
+	assert_equal "$(jq '[.domains[0].hottest[] | select(.iova < 1016 * 4096 and
+		.iova + .length > 1016 * 4096) ] | length' <<<"$output")" 0
+	assert_equal "$(jq '[.domains[0].hottest[].length] | max <= 65536' <<<"$output")" true
+	# the pages of the ranges add up to every page of every interval
+	assert_equal "$(jq '[.domains[0].hottest[].dirty_pages] | add' <<<"$output")" \
+		"$(jq '.domains[0].dirty_pages' <<<"$output")"
+}
+
 @test "the views' options are checked: ranges, resolution, output, domain" {
 	run -0 iommu-dirtyctl -j report "$REC" --heatmap --resolution 10x8 --time-range 10-20
 	assert_equal "$(jq -c '[.start_ns, .end_ns]' <<<"$output")" '[10000000000,20000000000]'

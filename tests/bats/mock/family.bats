@@ -115,6 +115,28 @@ owner_domain() {
 	assert_output --partial "'msg': 'no such device bound to iommufd'"
 }
 
+@test "map-get lists a domain's areas in IOVA order, as they were mapped" {
+	# one 2 MiB buffer mapped four times, back to back: four adjacent areas
+	start_owner --size 8M --chunk 2M --rounds 0 --interval 200
+	run -0 ynl --dump domain-get
+	local id iova
+	id=$(mine <<<"$output" | jq '.[0].id')
+	iova=$(jq .iova <<<"$READY")
+	run -0 ynl --dump map-get --json "{\"domain-id\": $id}"
+	assert_equal "$(jq -c '[.[] | [."domain-id", .iova, .length, .writable]]' <<<"$output")" \
+		"$(jq -nc --argjson id "$id" --argjson at "$iova" \
+			'[range(4) | [$id, $at + . * 2097152, 2097152, 1]]')"
+	# the areas add up to the domain's mapped bytes
+	run -0 ynl --do domain-get --json "{\"id\": $id}"
+	assert_equal "$(jq '."mapped-bytes"' <<<"$output")" $((8 << 20))
+	stop_owner
+	run -1 ynl --dump map-get --json "{\"domain-id\": $id}"
+	assert_output --partial "error: -2"
+	assert_output --partial "no such domain"
+	run -1 ynl --dump map-get --json '{}'
+	assert_output --partial "error: -22"
+}
+
 @test "malformed requests are refused by the policy with an extack message" {
 	run -1 ynl --do domain-get --json '{"id": 0}'
 	assert_output --partial "error: -34"

@@ -87,6 +87,9 @@ log_has() {
 	assert_equal "$(jq -c '[.complete, (.domains | length), .domains[0].id, .domains[0].dirty_pages]' "$s")" \
 		"[true,1,$id,$((8 * 16))]"
 	assert_equal "$(jq '.domains[0].working_set_pages' "$s")" $((8 + 8 * 8))
+	# its one mapping, recorded once: nothing was mapped or unmapped meanwhile
+	assert_equal "$(jq -c '.domains[0].mapped_areas' "$s")" \
+		"{\"areas\":1,\"bytes\":$((4 << 20)),\"writable_bytes\":$((4 << 20)),\"layouts\":1}"
 	# the hottest range lies in the fixed one, dirty in every round's interval
 	assert_equal "$(jq --argjson lo $lo --argjson hi $hi -c \
 		'.domains[0].hottest[0] | [.iova >= $lo and .iova + .length <= $hi, .intervals >= 8]' "$s")" '[true,true]'
