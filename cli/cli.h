@@ -67,6 +67,7 @@ struct cli_args {
 	char *argv[CLI_MAX_ARGS];
 	const char *name;
 	uint64_t lease;
+	bool precise;		/* enable --precise */
 };
 
 /*
@@ -119,6 +120,11 @@ void cli_time(char *buf, size_t len, uint64_t ns);
 void cli_json_domain(struct json *j, const char *key, const struct iommudirty_domain *d);
 /* Its members alone, for an object that says more about the domain (top's rows) */
 void cli_json_domain_members(struct json *j, const struct iommudirty_domain *d);
+/*
+ * The dirty record bytes of @d's clearing reads so far: @all of them, @huge
+ * those of IOPTEs larger than its smallest page (whole huge IOPTEs).
+ */
+void cli_gran_bytes(const struct iommudirty_domain *d, uint64_t *all, uint64_t *huge);
 void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d);
 /* A run of dirty pages as dump and report print it in JSON: {"iova", "pages"} */
 void cli_json_extent(struct json *j, uint64_t iova, uint64_t pages);

@@ -122,7 +122,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	return rc ? cli_fail_domain(c, rc, id, "domain %llu", (unsigned long long)id) : EXIT_OK;
 }
 
-enum { OPT_NAME = 'n', OPT_LEASE = 'l' };
+enum { OPT_NAME = 'n', OPT_LEASE = 'l', OPT_PRECISE = 0x100 };
 
 /* disable takes the name only: a lifetime would be ignored, so it is refused */
 #define NAME_OPTION \
@@ -134,6 +134,9 @@ static const struct argp_option lease_options[] = {
 	NAME_OPTION,
 	{ "lease", OPT_LEASE, "DURATION", 0,
 	  "How long the lease lives unless renewed: 90s, 15m, 2h, 1d (default 1h)", 0 },
+	{ "precise", OPT_PRECISE, NULL, 0,
+	  "Track precisely: split the domain's huge IOPTEs while the lease lives, so a "
+	  "written page reads as that page, not as its whole IOPTE", 0 },
 	{ 0 }
 };
 
@@ -151,6 +154,9 @@ static error_t lease_opt(int key, char *arg, struct argp_state *state)
 		if (parse_duration(arg, &a->lease) || !a->lease || a->lease > 604800)
 			argp_error(state, "--lease takes a duration from 1s to 7d, not '%s'", arg);
 		return 0;
+	case OPT_PRECISE:
+		a->precise = true;
+		return 0;
 	default:
 		return cli_collect(key, arg, state);
 	}
@@ -164,9 +170,10 @@ static int changed(const struct iommudirty_domain *d, void *arg)
 		cli_json_domain(&c->j, NULL, d);
 		json_end(&c->j);
 	} else {
-		printf("domain %llu: tracking %s, %u consumer%s, %u observer%s\n",
+		printf("domain %llu: tracking %s, %u consumer%s, %u observer%s%s\n",
 		       (unsigned long long)d->id, cli_on(c, d->tracking), d->consumers,
-		       d->consumers == 1 ? "" : "s", d->n_observers, d->n_observers == 1 ? "" : "s");
+		       d->consumers == 1 ? "" : "s", d->n_observers, d->n_observers == 1 ? "" : "s",
+		       d->precise ? ", precise" : "");
 	}
 	return 0;
 }
@@ -183,12 +190,16 @@ int cmd_enable(struct cli *c, int argc, char **argv)
 	};
 	struct cli_args a = { .name = CLI_DEFAULT_LEASE_NAME,
 			  .lease = CLI_DEFAULT_LEASE_SECONDS };
+	struct iommudirty_observe_opts opts = { .sz = sizeof(opts) };
 	uint64_t id;
 	int rc = cli_domain_args(c, &argp, argc, argv, &a, true, &id);
 
 	if (rc)
 		return rc;
-	rc = iommudirty_observe(c->h, id, a.name, (uint32_t)a.lease, changed, c);
+	opts.name = a.name;
+	opts.lifetime = (uint32_t)a.lease;
+	opts.precise = a.precise;
+	rc = iommudirty_observe_opts(c->h, id, &opts, changed, c);
 	return rc ? cli_fail_domain(c, rc, id, "cannot observe domain %llu", (unsigned long long)id) :
 		    EXIT_OK;
 }

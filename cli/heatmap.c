@@ -86,18 +86,28 @@ int heatmap_init(struct heatmap *m, unsigned int w, unsigned int h, unsigned int
 	return 0;
 }
 
+/* Bytes in MiB as the holes have always been named, in KiB below 0.1 MiB */
+static void hole_size(char *buf, size_t size, uint64_t bytes)
+{
+	if (bytes < (1 << 20) / 10)
+		snprintf(buf, size, "%.1f KiB", (double)bytes / 1024);
+	else
+		snprintf(buf, size, "%.1f MiB", (double)bytes / (1 << 20));
+}
+
 void heatmap_hole_label(const struct heatmap *m, unsigned int i, char *buf, size_t size)
 {
 	uint64_t len = m->seg[i + 1].lo - m->seg[i].hi, unmapped = m->hole_unmapped[i];
-	double mib = (double)len / (1 << 20);
+	char a[32], b[32];
 
+	hole_size(a, sizeof(a), len);
+	hole_size(b, sizeof(b), unmapped);
 	if (unmapped == UINT64_MAX || !unmapped)
-		snprintf(buf, size, "%.1f MiB never dirtied", mib);
+		snprintf(buf, size, "%s never dirtied", a);
 	else if (unmapped >= len)
-		snprintf(buf, size, "%.1f MiB unmapped", mib);
+		snprintf(buf, size, "%s unmapped", a);
 	else
-		snprintf(buf, size, "%.1f MiB never dirtied, %.1f MiB of it unmapped", mib,
-			 (double)unmapped / (1 << 20));
+		snprintf(buf, size, "%s never dirtied, %s of it unmapped", a, b);
 }
 
 void heatmap_free(struct heatmap *m)

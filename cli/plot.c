@@ -159,7 +159,7 @@ int plot_heatmap(const char *path, const struct heatmap *m, const char *title,
 {
 	cairo_surface_t *img;
 	cairo_t *cr;
-	char buf[64];
+	char buf[128];
 
 	g->cell_w = m->w < 800 ? 800 / m->w : 1;
 	g->cell_h = m->h < 480 ? 480 / m->h : 1;

@@ -89,6 +89,7 @@ static void json_observer(struct json *j, const struct iommudirty_observer *o)
 	json_u64(j, "dirty_pages", o->dirty_pages);
 	json_bool(j, "overflow", o->overflow);
 	json_u64(j, "pending_bytes", o->pending_bytes);
+	json_bool(j, "precise", o->precise);
 	json_obj_close(j);
 }
 
@@ -129,6 +130,21 @@ void cli_json_domain_members(struct json *j, const struct iommudirty_domain *d)
 	for (unsigned int i = 0; i < d->n_observers; i++)
 		json_observer(j, iommudirty_domain_observer(d, i));
 	json_arr_close(j);
+	json_bool(j, "precise", d->precise);
+	json_bool(j, "precise_cap", d->precise_cap);
+	json_arr_open(j, "granularity");
+	for (unsigned int i = 0; i < d->n_gran; i++) {
+		const struct iommudirty_gran *g = iommudirty_domain_gran(d, i);
+
+		json_obj_open(j, NULL);
+		json_u64(j, "page_size", g->page_size);
+		json_u64(j, "owner_records", g->owner_records);
+		json_u64(j, "owner_bytes", g->owner_bytes);
+		json_u64(j, "observer_records", g->observer_records);
+		json_u64(j, "observer_bytes", g->observer_bytes);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
 }
 
 static void text_observer(const struct cli *c, const struct iommudirty_observer *o)
@@ -146,6 +162,8 @@ static void text_observer(const struct cli *c, const struct iommudirty_observer 
 	       o->expires_ns ? " until " : "", o->expires_ns ? expires : "",
 	       (unsigned long long)o->reads, (unsigned long long)o->dirty_pages, pending,
 	       o->overflow ? ", OVERFLOWED (reads every page)" : "");
+	if (o->precise)
+		printf("    %16s asked for precise tracking\n", "");
 }
 
 /* The page sizes of a pgsize bitmap, "4K 2M 1G". */
@@ -163,6 +181,41 @@ static void page_sizes(const struct cli *c, char *buf, size_t len, uint64_t bitm
 			continue;
 		cli_size(&exact, one, sizeof(one), 1ULL << b);
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "", one);
+	}
+}
+
+/*
+ * Dirty records by IOPTE size: how much of what reads report is whole huge
+ * IOPTEs. Each size's share is of every dirty byte the clearing reads took.
+ */
+static void text_granularity(const struct cli *c, const struct iommudirty_domain *d)
+{
+	struct cli exact = *c;
+	uint64_t total = 0;
+
+	exact.bytes = false;
+	for (unsigned int i = 0; i < d->n_gran; i++)
+		total += iommudirty_domain_gran(d, i)->owner_bytes +
+			 iommudirty_domain_gran(d, i)->observer_bytes;
+	if (!d->n_gran) {
+		printf("  granularity   no dirty record taken yet\n");
+		return;
+	}
+	printf("  granularity   dirty records by IOPTE size (owner's harvests; observers' reads)\n");
+	printf("    %-6s %12s %10s %12s %10s %7s\n", "SIZE", "OWNER RECS", "BYTES",
+	       "OBS RECS", "BYTES", "SHARE");
+	for (unsigned int i = 0; i < d->n_gran; i++) {
+		const struct iommudirty_gran *g = iommudirty_domain_gran(d, i);
+		char size[32], ob[32], vb[32];
+
+		cli_size(&exact, size, sizeof(size), g->page_size);
+		cli_size(c, ob, sizeof(ob), g->owner_bytes);
+		cli_size(c, vb, sizeof(vb), g->observer_bytes);
+		printf("    %-6s %12llu %10s %12llu %10s %6.1f%%\n", size,
+		       (unsigned long long)g->owner_records, ob,
+		       (unsigned long long)g->observer_records, vb,
+		       total ? 100.0 * (double)(g->owner_bytes + g->observer_bytes) /
+			       (double)total : 0.0);
 	}
 }
 
@@ -189,10 +242,27 @@ void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d)
 	       cli_on(c, d->owner_tracking), d->consumers, d->consumers == 1 ? "" : "s");
 	printf("  harvests      %llu by the owner, %llu dirty pages, last %s\n",
 	       (unsigned long long)d->harvests, (unsigned long long)d->dirty_pages, last);
+	printf("  precise       %s%s\n", cli_on(c, d->precise),
+	       d->precise_cap ? "" : " (its IOMMU driver cannot split IOPTEs safely)");
+	text_granularity(c, d);
 	printf("  observers     %u, %llu chunks read\n", d->n_observers,
 	       (unsigned long long)d->observer_reads);
 	for (unsigned int i = 0; i < d->n_observers; i++)
 		text_observer(c, iommudirty_domain_observer(d, i));
+}
+
+void cli_gran_bytes(const struct iommudirty_domain *d, uint64_t *all, uint64_t *huge)
+{
+	uint64_t page = d->pgsize_bitmap & -d->pgsize_bitmap;
+
+	*all = *huge = 0;
+	for (unsigned int i = 0; i < d->n_gran; i++) {
+		const struct iommudirty_gran *g = iommudirty_domain_gran(d, i);
+
+		*all += g->owner_bytes + g->observer_bytes;
+		if (g->page_size > page)
+			*huge += g->owner_bytes + g->observer_bytes;
+	}
 }
 
 void cli_json_extent(struct json *j, uint64_t iova, uint64_t pages)

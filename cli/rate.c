@@ -23,6 +23,13 @@ struct window {
 	struct cli_tally got;
 };
 
+/* What domain-get says before and after the windows */
+struct rate_domain {
+	uint64_t mapped;
+	uint64_t page;			/* its smallest */
+	uint64_t gran_all, gran_huge;	/* cli_gran_bytes() */
+};
+
 struct rate {
 	struct cli_args a;
 	uint64_t interval_ms, count;
@@ -33,6 +40,8 @@ struct rate {
 	struct pageset set;	/* the distinct pages seen: the working set */
 	uint64_t page_size;
 	int error;
+	/* the domain's record counts once our observer started, and at the end */
+	struct rate_domain before, after;
 };
 
 enum { OPT_BANDWIDTH = 256, OPT_DOWNTIME, OPT_CPU, OPT_PREDICT };
@@ -76,9 +85,13 @@ static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
 	return pageset_add_run(&r->set, iova / page_size, pages);
 }
 
-static int mapped(const struct iommudirty_domain *d, void *arg)
+static int domain_now(const struct iommudirty_domain *d, void *arg)
 {
-	*(uint64_t *)arg = d->mapped_bytes;
+	struct rate_domain *rd = arg;
+
+	rd->mapped = d->mapped_bytes;
+	rd->page = d->pgsize_bitmap & -d->pgsize_bitmap;
+	cli_gran_bytes(d, &rd->gran_all, &rd->gran_huge);
 	return 0;
 }
 
@@ -92,6 +105,10 @@ static int measure(struct cli *c, struct rate *r, uint64_t id)
 
 	if (rc)
 		return rc;
+	/* after our first read, which took the backlog: not the windows' */
+	r->before.gran_all = UINT64_MAX;
+	if (!iommudirty_domain_get(c->h, id, domain_now, &r->before))
+		r->after = r->before;
 	last = next = clock_ns(CLOCK_MONOTONIC);
 	while (!cli_stop && r->n < r->count) {
 		next += r->interval_ms * 1000000u;
@@ -166,8 +183,23 @@ static void predict(struct cli *c, struct precopy in)
 		json_arr_close(&c->j);
 }
 
+/*
+ * @before, @after: the domain around the windows. The share of the dirty
+ * record bytes its clearing reads took meanwhile (ours, the owner's and
+ * other observers') that were whole IOPTEs larger than its page: < 0 when
+ * they took none.
+ */
+static double huge_share(const struct rate_domain *before, const struct rate_domain *after)
+{
+	if (after->gran_all <= before->gran_all)
+		return -1;
+	return (double)(after->gran_huge - before->gran_huge) /
+	       (double)(after->gran_all - before->gran_all);
+}
+
 static int report(struct cli *c, struct rate *r, uint64_t id, uint64_t memory)
 {
+	double huge = huge_share(&r->before, &r->after);
 	double seconds = 0, bytes = 0, peak = 0, dma;
 	struct precopy in = { .memory = (double)memory };
 	struct precopy_result res = { 0 };
@@ -206,6 +238,8 @@ static int report(struct cli *c, struct rate *r, uint64_t id, uint64_t memory)
 		json_u64(&c->j, "working_set_pages", ws);
 		json_u64(&c->j, "working_set_bytes", ws * r->page_size);
 		json_u64(&c->j, "cpu_dirty_rate", r->cpu_rate);
+		if (huge >= 0)
+			json_double(&c->j, "huge_share", huge);
 		if (r->bandwidth)
 			json_estimate(&c->j, "estimate", &in, &res);
 		if (r->predict)
@@ -220,6 +254,11 @@ static int report(struct cli *c, struct rate *r, uint64_t id, uint64_t memory)
 		       a, b, seconds, (unsigned long long)ws, m);
 		printf("(the IOMMU sees DMA writes only, per domain: devices sharing the domain "
 		       "are not told apart; add the CPU's with --cpu-dirty-rate)\n");
+		if (huge >= 0) {
+			cli_size(c, a, sizeof(a), r->after.page);
+			printf("%.1f%% of the dirty bytes were whole IOPTEs larger than %s "
+			       "(huge IOPTEs: see `show`, or `enable --precise`)\n", huge * 100, a);
+		}
 		if (r->bandwidth) {
 			cli_size(c, a, sizeof(a), (uint64_t)in.dirty_rate);
 			cli_size(c, m, sizeof(m), memory);
@@ -264,12 +303,13 @@ int cmd_rate(struct cli *c, int argc, char **argv)
 		"DOMAIN := " CLI_DOMAIN_SYNTAX, NULL, NULL, NULL
 	};
 	struct rate r = { .interval_ms = 1000, .count = 5, .downtime_ms = 300 };
-	uint64_t id, memory = 0;
+	struct rate_domain start = { 0 };
+	uint64_t id;
 	int rc = cli_domain_args(c, &argp, argc, argv, &r.a, true, &id);
 
 	if (rc)
 		return rc;
-	rc = iommudirty_domain_get(c->h, id, mapped, &memory);
+	rc = iommudirty_domain_get(c->h, id, domain_now, &start);
 	if (rc)
 		return cli_fail_domain(c, rc, id, "domain %llu", (unsigned long long)id);
 	r.w = calloc(r.count, sizeof(*r.w));
@@ -283,7 +323,9 @@ int cmd_rate(struct cli *c, int argc, char **argv)
 		return c->output_failed ? EXIT_FAILED :
 		       cli_fail_domain(c, rc, id, "cannot measure domain %llu", (unsigned long long)id);
 	}
-	rc = report(c, &r, id, memory);
+	/* gone meanwhile: no share (after stays before), the rest stands */
+	iommudirty_domain_get(c->h, id, domain_now, &r.after);
+	rc = report(c, &r, id, start.mapped);
 	free(r.w);
 	pageset_free(&r.set);
 	return rc;

@@ -215,6 +215,37 @@ static int add_area(const struct iommudirty_map *m, void *arg)
 	return 0;
 }
 
+static int by_iova(const void *a, const void *b)
+{
+	const struct rec_area *x = a, *y = b;
+
+	return x->iova < y->iova ? -1 : x->iova > y->iova;
+}
+
+/*
+ * The kernel lists areas ascending and disjoint; the file must hold them
+ * so (a reader takes anything else for damage), whatever a kernel sends.
+ */
+static void normalize_areas(struct area_list *l)
+{
+	uint32_t n = 0;
+
+	qsort(l->a, l->n, sizeof(*l->a), by_iova);
+	for (uint32_t i = 0; i < l->n; i++) {
+		struct rec_area a = l->a[i];
+		uint64_t last = n ? l->a[n - 1].iova + (l->a[n - 1].length - 1) : 0;
+
+		if (n && a.iova <= last) {
+			if (a.iova + (a.length - 1) <= last)
+				continue;
+			a.length -= last + 1 - a.iova;
+			a.iova = last + 1;
+		}
+		l->a[n++] = a;
+	}
+	l->n = n;
+}
+
 /* Field by field: a struct's padding is not part of it */
 static bool same_areas(const struct area_list *l, const struct rdom *d)
 {
@@ -229,8 +260,8 @@ static bool same_areas(const struct area_list *l, const struct rdom *d)
 
 /*
  * Write @d's mapped areas when they differ from those last written (and
- * the first time). A kernel that cannot list them is noted once: the
- * recording goes on without.
+ * the first time). A kernel that cannot list them is noted once per
+ * domain: the recording goes on without.
  */
 static void record_maps(struct cli *c, struct record *r, struct rdom *d)
 {
@@ -250,6 +281,7 @@ static void record_maps(struct cli *c, struct record *r, struct rdom *d)
 		free(l.a);
 		return;
 	}
+	normalize_areas(&l);
 	if (d->maps && same_areas(&l, d)) {
 		free(l.a);
 		return;
@@ -319,6 +351,9 @@ static void end_domain(struct cli *c, struct record *r, struct rdom *d, int erro
 
 	d->live = false;
 	r->live--;
+	free(d->maps);
+	d->maps = NULL;
+	d->n_maps = 0;
 	rec_put_gone(&r->buf, &g);
 	emit(c, r);
 	if (error)

@@ -150,6 +150,12 @@ static int add_domain(struct report *r, const struct rec_domain *rd)
 	return 0;
 }
 
+/* An area's last byte */
+static uint64_t u_last(const struct rec_area *a)
+{
+	return a->iova + (a->length - 1);
+}
+
 /*
  * A MAPS record: the last layout's figures, and its areas joined into the
  * union of every area ever mapped (both lists ascending and disjoint).
@@ -178,12 +184,13 @@ static int add_maps(struct report *r, const struct rec_maps *m)
 			d->maps_bytes += a.length;
 			d->maps_writable += a.writable ? a.length : 0;
 		}
-		/* joined with the last one where they touch or overlap */
-		if (n && a.iova <= u[n - 1].iova + u[n - 1].length) {
-			uint64_t end = a.iova + a.length, last = u[n - 1].iova + u[n - 1].length;
+		/* joined with the last one where they touch or overlap (last bytes: no wrap) */
+		if (n && (a.iova <= u_last(&u[n - 1]) || a.iova - 1 == u_last(&u[n - 1]))) {
+			uint64_t last = a.iova + (a.length - 1);
 
-			if (end > last || (!end && last))
-				u[n - 1].length = end - u[n - 1].iova;
+			if (last > u_last(&u[n - 1]))
+				u[n - 1].length = last - u[n - 1].iova + 1 ? last - u[n - 1].iova + 1 :
+					UINT64_MAX;
 		} else {
 			u[n++] = a;
 		}
@@ -302,7 +309,8 @@ static int heat_run(uint64_t iova, uint64_t pages, void *arg)
 	struct dstat *d = r->cur;
 	uint64_t end = iova + pages * d->page_size;
 
-	for (unsigned int b = bucket_of(d, iova); b < d->n_buckets && iova < end; b++) {
+	for (unsigned int b = bucket_of(d, iova);
+	     b < d->n_buckets && iova < end && d->bucket_lo[b] < end; b++) {
 		uint64_t from = iova > d->bucket_lo[b] ? iova : d->bucket_lo[b];
 		uint64_t stop = d->bucket_hi[b] < end ? d->bucket_hi[b] : end;
 

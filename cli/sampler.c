@@ -112,6 +112,7 @@ static int row_fill(struct sample_row *r, const struct iommudirty_domain *d)
 	r->page_size = d->pgsize_bitmap & -d->pgsize_bitmap;
 	r->harvests = d->harvests;
 	r->dirty_pages = d->dirty_pages;
+	cli_gran_bytes(d, &r->gran_bytes, &r->gran_huge);
 	return 0;
 }
 
@@ -170,8 +171,13 @@ static void row_rate(struct sampler *s, struct sample_row *r, uint64_t now)
 	r->bytes_per_second = r->has_rate ? (double)bytes / seconds : 0;
 	r->dirty_share = r->has_rate && r->mapped_bytes ?
 			 (double)bytes / (double)r->mapped_bytes : 0;
+	r->huge_share = r->counted && r->gran_bytes > r->prev_gran_bytes ?
+			(double)(r->gran_huge - r->prev_gran_huge) /
+			(double)(r->gran_bytes - r->prev_gran_bytes) : -1;
 	r->prev_harvests = r->harvests;
 	r->prev_dirty_pages = r->dirty_pages;
+	r->prev_gran_bytes = r->gran_bytes;
+	r->prev_gran_huge = r->gran_huge;
 	r->read = (struct cli_tally){ 0 };
 	r->observed_ns = 0;
 	r->counted = true;

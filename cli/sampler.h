@@ -43,6 +43,9 @@ struct sample_row {
 	uint64_t interval_pages, interval_bytes, interval_harvests;
 	double pages_per_second, bytes_per_second;
 	double dirty_share;	/* of the mapped bytes dirtied in the interval */
+	/* of the dirty record bytes the interval's clearing reads took, those of
+	 * IOPTEs larger than the domain's page; < 0 when they took none */
+	double huge_share;
 
 	bool observed;		/* we observe it (socket-bound) */
 	uint64_t observed_ns;	/* when we started, if since the last refresh */
@@ -53,6 +56,7 @@ struct sample_row {
 	bool seen;		/* in the current dump */
 	bool counted;		/* the previous counters below are valid */
 	uint64_t prev_harvests, prev_dirty_pages;
+	uint64_t gran_bytes, gran_huge, prev_gran_bytes, prev_gran_huge;
 	struct cli_tally read;	/* our observer's since the last refresh */
 };
 

@@ -20,7 +20,12 @@ struct sample {
 	uint32_t pid;
 	char comm[TEXT_ESCAPED_SIZE(64)];	/* as text shows it: no control byte */
 	char mechanism[24];
-	uint64_t value[9];
+	uint64_t value[10];
+	/* dirty record bytes by IOPTE size: the owner's, the observers' */
+	struct {
+		uint64_t pgsize, bytes[2];
+	} gran[8];
+	unsigned int n_gran;
 };
 
 struct metric {
@@ -39,6 +44,15 @@ static const struct metric metrics[] = {
 	{ "iommu_dirty_domain_observer_reads_total", "counter", "Chunks of bitmap read by observers." },
 	{ "iommu_dirty_domain_last_harvest_timestamp_seconds", "gauge",
 	  "When the owner last harvested, in seconds since the epoch (0: never)." },
+	{ "iommu_dirty_domain_precise", "gauge",
+	  "1 while the domain's huge IOPTEs are split for precise tracking." },
+};
+
+/* One series per IOPTE size and consumer, after the per-domain metrics */
+static const struct metric gran_metric = {
+	"iommu_dirty_domain_dirty_record_bytes_total", "counter",
+	"Bytes of the dirty records clearing reads took, by IOPTE size (pgsize) and by "
+	"consumer (owner: its harvests; observers: their reads)."
 };
 
 #define N_METRICS (sizeof(metrics) / sizeof(metrics[0]))
@@ -76,6 +90,15 @@ static int collect(const struct iommudirty_domain *d, void *arg)
 	s->value[6] = d->dirty_pages;
 	s->value[7] = d->observer_reads;
 	s->value[8] = d->last_harvest_ns / 1000000000u;
+	s->value[9] = d->precise;
+	s->n_gran = 0;
+	for (unsigned int i = 0; i < d->n_gran && s->n_gran < 8; i++) {
+		const struct iommudirty_gran *g = iommudirty_domain_gran(d, i);
+
+		s->gran[s->n_gran].pgsize = g->page_size;
+		s->gran[s->n_gran].bytes[0] = g->owner_bytes;
+		s->gran[s->n_gran++].bytes[1] = g->observer_bytes;
+	}
 	return 0;
 }
 
@@ -94,19 +117,41 @@ static void put_label(FILE *f, const char *v)
 	}
 }
 
+static void put_labels(FILE *f, const struct metric *m, const struct sample *s)
+{
+	fprintf(f, "%s{domain=\"%llu\",pid=\"%u\",comm=\"", m->name, (unsigned long long)s->id,
+		s->pid);
+	put_label(f, s->comm);
+	fprintf(f, "\",mechanism=\"%s\"", s->mechanism);
+}
+
+static void put_help(FILE *f, const struct metric *m)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name, m->type);
+}
+
 static int write_metrics(FILE *f, const struct samples *all)
 {
-	for (size_t m = 0; m < N_METRICS; m++) {
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", metrics[m].name, metrics[m].help,
-			metrics[m].name, metrics[m].type);
-		for (size_t i = 0; i < all->n; i++) {
-			const struct sample *s = &all->s[i];
+	static const char *const consumer[] = { "owner", "observers" };
 
-			fprintf(f, "%s{domain=\"%llu\",pid=\"%u\",comm=\"", metrics[m].name,
-				(unsigned long long)s->id, s->pid);
-			put_label(f, s->comm);
-			fprintf(f, "\",mechanism=\"%s\"} %llu\n", s->mechanism,
-				(unsigned long long)s->value[m]);
+	for (size_t m = 0; m < N_METRICS; m++) {
+		put_help(f, &metrics[m]);
+		for (size_t i = 0; i < all->n; i++) {
+			put_labels(f, &metrics[m], &all->s[i]);
+			fprintf(f, "} %llu\n", (unsigned long long)all->s[i].value[m]);
+		}
+	}
+	put_help(f, &gran_metric);
+	for (size_t i = 0; i < all->n; i++) {
+		const struct sample *s = &all->s[i];
+
+		for (unsigned int g = 0; g < s->n_gran; g++) {
+			for (int k = 0; k < 2; k++) {
+				put_labels(f, &gran_metric, s);
+				fprintf(f, ",pgsize=\"%llu\",consumer=\"%s\"} %llu\n",
+					(unsigned long long)s->gran[g].pgsize, consumer[k],
+					(unsigned long long)s->gran[g].bytes[k]);
+			}
 		}
 	}
 	return fflush(f) || ferror(f) ? -EIO : 0;

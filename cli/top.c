@@ -31,6 +31,8 @@ static void json_row(struct json *j, const struct sample_row *r)
 		json_double(j, "pages_per_second", r->pages_per_second);
 		json_double(j, "bytes_per_second", r->bytes_per_second);
 		json_double(j, "dirty_share", r->dirty_share);
+		if (r->huge_share >= 0)
+			json_double(j, "huge_share", r->huge_share);
 	}
 	json_obj_close(j);
 }

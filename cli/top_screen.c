@@ -99,7 +99,7 @@ static const char *const help_text[] = {
 	"  h ?        this help (any key returns)",
 	"  Up Down    select a domain (also k j, PgUp PgDn, Home End)",
 	"  s          sort by a field typed by name: id pid comm devices mechanism",
-	"             tracking mapped pages bytes share harvests observers",
+	"             tracking mapped pages bytes share huge harvests observers",
 	"  < >        sort by the column left or right of the current one",
 	"  R          reverse the sort order",
 	"  d          refresh delay in seconds (0.1 to 3600)",
@@ -112,7 +112,8 @@ static const char *const help_text[] = {
 	"off = not tracking, - = cannot track, gone = destroyed. SRC own = rates from",
 	"the owner's harvests (counted when it harvests), top = from top's observer,",
 	"- = nobody reads the domain. DIRTY% = bytes dirtied in the interval over",
-	"the bytes mapped. The IOMMU sees DMA writes only, per domain.",
+	"the bytes mapped. HUGE% = of the dirty records' bytes, those of IOPTEs larger",
+	"than the domain's page: whole huge IOPTEs. The IOMMU sees DMA writes only.",
 };
 
 static void draw(struct screen *sc)
@@ -227,7 +228,7 @@ static void ask_sort(struct screen *sc)
 	int rc;
 
 	if (!prompt("Sort by (id pid comm devices mechanism tracking mapped pages bytes "
-		    "share harvests observers): ", name, sizeof(name), false))
+		    "share huge harvests observers): ", name, sizeof(name), false))
 		return;
 	rc = top_sort_parse(name, &t->sort);
 	if (rc)

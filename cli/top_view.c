@@ -30,6 +30,7 @@ static const struct column {
 	[SORT_PAGES] = { "PAGES/s", "pages", 9, false },
 	[SORT_BYTES] = { "MiB/s", "bytes", 8, false },
 	[SORT_SHARE] = { "DIRTY%", "share", 6, false },
+	[SORT_HUGE] = { "HUGE%", "huge", 5, false },
 	[SORT_HARVESTS] = { "HARVESTS", "harvests", 9, false },
 	[SORT_OBSERVERS] = { "OBS", "observers", 3, false },
 	[SORT_N] = { "SRC", NULL, 3, true },
@@ -104,6 +105,7 @@ static double sort_number(const struct sample_row *r, enum top_sort sort)
 	case SORT_PAGES: return r->pages_per_second;
 	case SORT_BYTES: return r->bytes_per_second;
 	case SORT_SHARE: return r->dirty_share;
+	case SORT_HUGE: return r->huge_share;
 	case SORT_HARVESTS: return (double)r->harvests;
 	case SORT_OBSERVERS: return r->n_observers;
 	case SORT_TRACKING: return r->owner_tracking * 2 + r->tracking;
@@ -248,6 +250,7 @@ void top_format_row(const struct top *t, const struct sample_row *r, char *buf, 
 	snprintf(cell[SORT_PAGES], 64, rate ? "%.0f" : "-", r->pages_per_second);
 	snprintf(cell[SORT_BYTES], 64, rate ? "%.1f" : "-", r->bytes_per_second / (1 << 20));
 	snprintf(cell[SORT_SHARE], 64, rate ? "%.1f" : "-", r->dirty_share * 100);
+	snprintf(cell[SORT_HUGE], 64, r->huge_share >= 0 ? "%.1f" : "-", r->huge_share * 100);
 	snprintf(cell[SORT_HARVESTS], 64, "%llu", (unsigned long long)r->harvests);
 	snprintf(cell[SORT_OBSERVERS], 64, "%u", r->n_observers);
 	snprintf(cell[SORT_N], 64, "%s", r->source == SOURCE_OBSERVER ? "top" :

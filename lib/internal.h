@@ -13,6 +13,8 @@ struct iommudirty_scratch {
 	unsigned int devs_cap;
 	struct iommudirty_observer *obs;
 	unsigned int obs_cap;
+	struct iommudirty_gran *gran;
+	unsigned int gran_cap;
 };
 
 void iommudirty_scratch_free(struct iommudirty_scratch *s);

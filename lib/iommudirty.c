@@ -468,7 +468,7 @@ IOMMUDIRTY_API int iommudirty_maps(struct iommudirty *h, uint64_t id, iommudirty
 }
 
 static int tracking_set(struct iommudirty *h, uint64_t id, bool enable, const char *name,
-			uint32_t lifetime, iommudirty_domain_fn fn, void *arg)
+			uint32_t lifetime, bool precise, iommudirty_domain_fn fn, void *arg)
 {
 	struct xact x = { .h = h, .valid = domain_reply, .fn = (void *)fn, .arg = arg };
 	struct nl_msg *msg = request(h, IOMMU_DIRTY_CMD_TRACKING_SET, 0);
@@ -478,7 +478,8 @@ static int tracking_set(struct iommudirty *h, uint64_t id, bool enable, const ch
 			  (nla_put_u64(msg, IOMMU_DIRTY_A_DOMAIN_ID, id) ||
 			   nla_put_u8(msg, IOMMU_DIRTY_A_DOMAIN_ENABLE, enable) ||
 			   (name && nla_put_string(msg, IOMMU_DIRTY_A_DOMAIN_OBSERVER_NAME, name)) ||
-			   (lifetime && nla_put_u32(msg, IOMMU_DIRTY_A_DOMAIN_LIFETIME, lifetime))));
+			   (lifetime && nla_put_u32(msg, IOMMU_DIRTY_A_DOMAIN_LIFETIME, lifetime)) ||
+			   (precise && nla_put_u8(msg, IOMMU_DIRTY_A_DOMAIN_PRECISE, 1))));
 	/*
 	 * The kernel ACKs a change it made without the domain when it had no
 	 * memory for the reply: the change holds, so read the domain instead.
@@ -491,13 +492,25 @@ static int tracking_set(struct iommudirty *h, uint64_t id, bool enable, const ch
 IOMMUDIRTY_API int iommudirty_observe(struct iommudirty *h, uint64_t id, const char *name,
 				      uint32_t lifetime, iommudirty_domain_fn fn, void *arg)
 {
-	return tracking_set(h, id, true, name, lifetime, fn, arg);
+	return tracking_set(h, id, true, name, lifetime, false, fn, arg);
+}
+
+IOMMUDIRTY_API int iommudirty_observe_opts(struct iommudirty *h, uint64_t id,
+					   const struct iommudirty_observe_opts *opts,
+					   iommudirty_domain_fn fn, void *arg)
+{
+	struct iommudirty_observe_opts o;
+	int rc = iommudirty_opts_copy(&o, sizeof(o), opts);
+
+	if (rc)
+		return rc;
+	return tracking_set(h, id, true, o.name, o.lifetime, o.precise, fn, arg);
 }
 
 IOMMUDIRTY_API int iommudirty_unobserve(struct iommudirty *h, uint64_t id, const char *name,
 					iommudirty_domain_fn fn, void *arg)
 {
-	return tracking_set(h, id, false, name, 0, fn, arg);
+	return tracking_set(h, id, false, name, 0, false, fn, arg);
 }
 
 /* The runs of set bits of a raw chunk. */

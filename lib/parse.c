@@ -20,6 +20,7 @@ void iommudirty_scratch_free(struct iommudirty_scratch *s)
 {
 	free(s->devs);
 	free(s->obs);
+	free(s->gran);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -89,6 +90,22 @@ static int parse_observer(struct nlattr *nest, struct iommudirty_observer *o)
 	o->dirty_pages = opt_uint(tb, IOMMU_DIRTY_A_OBSERVER_DIRTY_PAGES);
 	o->pending_bytes = opt_uint(tb, IOMMU_DIRTY_A_OBSERVER_PENDING_BYTES);
 	o->overflow = opt_u8(tb, IOMMU_DIRTY_A_OBSERVER_OVERFLOW);
+	o->precise = opt_u8(tb, IOMMU_DIRTY_A_OBSERVER_PRECISE);
+	return 0;
+}
+
+static int parse_gran(struct nlattr *nest, struct iommudirty_gran *g)
+{
+	struct nlattr *tb[IOMMU_DIRTY_A_GRAN_MAX + 1];
+
+	if (nla_parse_nested(tb, IOMMU_DIRTY_A_GRAN_MAX, nest, NULL) ||
+	    !tb[IOMMU_DIRTY_A_GRAN_PAGE_SIZE])
+		return -EINVAL;
+	g->page_size = iommudirty_get_uint(tb[IOMMU_DIRTY_A_GRAN_PAGE_SIZE]);
+	g->owner_records = opt_uint(tb, IOMMU_DIRTY_A_GRAN_OWNER_RECORDS);
+	g->owner_bytes = opt_uint(tb, IOMMU_DIRTY_A_GRAN_OWNER_BYTES);
+	g->observer_records = opt_uint(tb, IOMMU_DIRTY_A_GRAN_OBSERVER_RECORDS);
+	g->observer_bytes = opt_uint(tb, IOMMU_DIRTY_A_GRAN_OBSERVER_BYTES);
 	return 0;
 }
 
@@ -96,7 +113,7 @@ static int parse_observer(struct nlattr *nest, struct iommudirty_observer *o)
 static int parse_domain_lists(struct nlattr *head, int len, struct iommudirty_domain *d,
 			      struct iommudirty_scratch *s)
 {
-	unsigned int ndev = 0, nobs = 0;
+	unsigned int ndev = 0, nobs = 0, ngran = 0;
 	struct nlattr *a;
 	int rem, rc;
 
@@ -115,8 +132,17 @@ static int parse_domain_lists(struct nlattr *head, int len, struct iommudirty_do
 			rc = parse_observer(a, &s->obs[nobs++]);
 			if (rc)
 				return rc;
+		} else if (nla_type(a) == IOMMU_DIRTY_A_DOMAIN_GRANULARITY) {
+			rc = grow(&s->gran, &s->gran_cap, ngran, sizeof(*s->gran));
+			if (rc)
+				return rc;
+			rc = parse_gran(a, &s->gran[ngran++]);
+			if (rc)
+				return rc;
 		}
 	}
+	d->gran_priv = s->gran;
+	d->n_gran = ngran;
 	d->devs = s->devs;
 	d->n_devs = ndev;
 	d->observers_priv = s->obs;
@@ -154,6 +180,8 @@ int iommudirty_parse_domain(struct nlattr *head, int len, struct iommudirty_doma
 	d->observer_reads = opt_uint(tb, IOMMU_DIRTY_A_DOMAIN_OBSERVER_READS);
 	d->aperture_start = opt_uint(tb, IOMMU_DIRTY_A_DOMAIN_APERTURE_START);
 	d->aperture_end = opt_uint(tb, IOMMU_DIRTY_A_DOMAIN_APERTURE_END);
+	d->precise = opt_u8(tb, IOMMU_DIRTY_A_DOMAIN_PRECISE);
+	d->precise_cap = opt_u8(tb, IOMMU_DIRTY_A_DOMAIN_PRECISE_CAP);
 	return parse_domain_lists(head, len, d, s);
 }
 
@@ -163,6 +191,14 @@ iommudirty_domain_observer(const struct iommudirty_domain *d, unsigned int i)
 	const struct iommudirty_observer *obs = d->observers_priv;
 
 	return i < d->n_observers ? &obs[i] : NULL;
+}
+
+IOMMUDIRTY_API const struct iommudirty_gran *
+iommudirty_domain_gran(const struct iommudirty_domain *d, unsigned int i)
+{
+	const struct iommudirty_gran *gran = d->gran_priv;
+
+	return i < d->n_gran ? &gran[i] : NULL;
 }
 
 /* Room for a copy of @s at *p, which moves past it; "" for NULL. */
@@ -179,8 +215,9 @@ static const char *copy_string(char **p, const char *s)
 IOMMUDIRTY_API struct iommudirty_domain *iommudirty_domain_dup(const struct iommudirty_domain *d)
 {
 	const struct iommudirty_observer *from = d->observers_priv;
-	size_t size = sizeof(*d) + d->n_devs * sizeof(char *) +
-		      d->n_observers * sizeof(*from) +
+	struct iommudirty_gran *gran;
+	size_t size = sizeof(*d) + d->n_gran * sizeof(struct iommudirty_gran) +
+		      d->n_devs * sizeof(char *) + d->n_observers * sizeof(*from) +
 		      strlen(d->owner_comm ? d->owner_comm : "") + 1;
 	struct iommudirty_observer *obs;
 	struct iommudirty_domain *copy;
@@ -197,7 +234,10 @@ IOMMUDIRTY_API struct iommudirty_domain *iommudirty_domain_dup(const struct iomm
 		return NULL;
 	*copy = *d;
 	/* the arrays first, for their alignment; the strings after them */
-	obs = (struct iommudirty_observer *)(copy + 1);
+	gran = (struct iommudirty_gran *)(copy + 1);
+	if (d->n_gran)
+		memcpy(gran, d->gran_priv, d->n_gran * sizeof(*gran));
+	obs = (struct iommudirty_observer *)(gran + d->n_gran);
 	devs = (const char **)(obs + d->n_observers);
 	p = (char *)(devs + d->n_devs);
 	copy->owner_comm = copy_string(&p, d->owner_comm);
@@ -210,6 +250,7 @@ IOMMUDIRTY_API struct iommudirty_domain *iommudirty_domain_dup(const struct iomm
 	}
 	copy->devs = devs;
 	copy->observers_priv = obs;
+	copy->gran_priv = gran;
 	return copy;
 }
 

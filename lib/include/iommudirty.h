@@ -73,6 +73,14 @@ struct iommudirty_observer {
 	uint64_t dirty_pages;
 	uint64_t pending_bytes;
 	bool overflow;
+	bool precise;			/* it asked for precise tracking */
+};
+
+/* Dirty records of one IOPTE size: see iommudirty_domain_gran(). */
+struct iommudirty_gran {
+	uint64_t page_size;		/* bytes of the IOPTE */
+	uint64_t owner_records, owner_bytes;		/* the owner's clearing harvests */
+	uint64_t observer_records, observer_bytes;	/* observers' clearing reads */
 };
 
 struct iommudirty_domain {
@@ -99,11 +107,18 @@ struct iommudirty_domain {
 	uint64_t aperture_end;
 	unsigned int n_observers;	/* iommudirty_domain_observer(d, 0 .. n - 1) */
 	const void *observers_priv;	/* private to the library */
+	bool precise;			/* huge IOPTEs split for an observer that asked */
+	bool precise_cap;		/* its driver can track it precisely */
+	unsigned int n_gran;		/* iommudirty_domain_gran(d, 0 .. n - 1) */
+	const void *gran_priv;		/* private to the library */
 };
 
 /* Observer @i of @d, or NULL when @i >= d->n_observers. */
 IOMMUDIRTY_API const struct iommudirty_observer *
 iommudirty_domain_observer(const struct iommudirty_domain *d, unsigned int i);
+/* The records of the @i-th IOPTE size seen (ascending), or NULL when @i >= d->n_gran. */
+IOMMUDIRTY_API const struct iommudirty_gran *
+iommudirty_domain_gran(const struct iommudirty_domain *d, unsigned int i);
 /*
  * A deep copy of @d, for a caller that keeps a domain past its callback:
  * one allocation, released with free(). NULL when out of memory.
@@ -173,6 +188,23 @@ IOMMUDIRTY_API int iommudirty_maps(struct iommudirty *h, uint64_t id, iommudirty
  */
 IOMMUDIRTY_API int iommudirty_observe(struct iommudirty *h, uint64_t id, const char *name,
 				      uint32_t lifetime, iommudirty_domain_fn fn, void *arg);
+
+struct iommudirty_observe_opts {
+	size_t sz;			/* sizeof(struct iommudirty_observe_opts) */
+	const char *name;		/* lease name; NULL: bound to this handle's socket */
+	uint32_t lifetime;		/* a lease's seconds; 0: the kernel's default */
+	/*
+	 * Ask for precise tracking: the domain's huge IOPTEs are split while
+	 * any observer that asked remains. -EOPNOTSUPP (and why in errmsg)
+	 * when the domain's driver cannot; the observer is then not started.
+	 */
+	bool precise;
+};
+
+/* iommudirty_observe() with options; @opts NULL: as iommudirty_observe(h, id, NULL, 0, ...) */
+IOMMUDIRTY_API int iommudirty_observe_opts(struct iommudirty *h, uint64_t id,
+					   const struct iommudirty_observe_opts *opts,
+					   iommudirty_domain_fn fn, void *arg);
 IOMMUDIRTY_API int iommudirty_unobserve(struct iommudirty *h, uint64_t id, const char *name,
 					iommudirty_domain_fn fn, void *arg);
 

@@ -137,6 +137,26 @@ owner_domain() {
 	assert_output --partial "error: -22"
 }
 
+@test "map-get lists thousands of areas across many messages, each once, and needs CAP_SYS_ADMIN" {
+	# 2048 areas of 4 KiB: far more than one message holds
+	start_owner --size 8M --chunk 4K --rounds 0 --interval 200
+	run -0 ynl --dump domain-get
+	local id iova
+	id=$(mine <<<"$output" | jq '.[0].id')
+	iova=$(jq .iova <<<"$READY")
+	run -0 ynl --dump map-get --json "{\"domain-id\": $id}"
+	assert_equal "$(jq length <<<"$output")" 2048
+	# ascending, adjacent, none twice or missing, all writable: exactly the mapping
+	assert_equal "$(jq -c --argjson at "$iova" \
+		'[to_entries[] | select(.value.iova != $at + .key * 4096 or .value.length != 4096 or
+			.value.writable != 1)] | length' <<<"$output")" 0
+	run -1 setpriv --bounding-set -sys_admin /usr/bin/python3 "$KSRC/tools/net/ynl/cli.py" \
+		--spec "$SPEC" --no-schema --dump map-get --json "{\"domain-id\": $id}"
+	assert_output --partial "Operation not permitted"
+	assert_output --partial "CAP_SYS_ADMIN is required"
+	stop_owner
+}
+
 @test "malformed requests are refused by the policy with an extack message" {
 	run -1 ynl --do domain-get --json '{"id": 0}'
 	assert_output --partial "error: -34"

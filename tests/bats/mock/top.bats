@@ -153,8 +153,8 @@ screen_ids() {
 	# batch text is the same data
 	run -0 iommu-dirtyctl top -b -n 1 -d 0.2
 	assert_line --regexp '^iommu-dirtyctl top - [0-9:]+  every 0\.2 s  domains [0-9]+, tracking [0-9]+, observed by top 0$'
-	assert_line --regexp '^ +ID +PID COMMAND +DEVICES +MECH +TRACK +MAPPED +PAGES/s +MiB/s +DIRTY% +HARVESTS +OBS +SRC$'
-	assert_line --regexp "^ +$id +$OWNER_PID mock-owner +iommufd_mock[0-9]+ +mock +owner +4M +0 +0\.0 +0\.0 +1 +0 +own$"
+	assert_line --regexp '^ +ID +PID COMMAND +DEVICES +MECH +TRACK +MAPPED +PAGES/s +MiB/s +DIRTY% +HUGE% +HARVESTS +OBS +SRC$'
+	assert_line --regexp "^ +$id +$OWNER_PID mock-owner +iommufd_mock[0-9]+ +mock +owner +4M +0 +0\.0 +0\.0 +- +1 +0 +own$"
 	# -n ends batch mode after that many snapshots
 	run -0 iommu-dirtyctl -j top -b -n 3 -d 0.2
 	assert_equal "${#lines[@]}" 3
