@@ -22,6 +22,7 @@ static void json_dev(struct json *j, const struct iommudirty_dev *d)
 	cli_json_enum(j, "iommu_type", iommudirty_iommu_type_name(d->iommu_type), d->iommu_type);
 	json_bool(j, "dirty_cap", d->dirty_cap);
 	cli_json_enum(j, "mechanism", iommudirty_mechanism_name(d->mechanism), d->mechanism);
+	json_bool(j, "precise_cap", d->precise_cap);
 	json_u64(j, "hw_info_type", d->hw_info_type);
 	if (d->hw_info_len && d->hw_info_len <= 256) {
 		for (uint32_t i = 0; i < d->hw_info_len; i++)
@@ -111,6 +112,29 @@ int cmd_devices(struct cli *c, int argc, char **argv)
 	return list_devices(c, dev_row, header);
 }
 
+/*
+ * Whether `enable --precise` can work for the device, and if not why: the
+ * kernel says whether its IOMMU offers it (IOMMU_CAP_DIRTY_PRECISE); the
+ * reasons are what each IOMMU would need.
+ */
+static const char *precise_why(const struct iommudirty_dev *d)
+{
+	const char *type;
+
+	if (d->precise_cap)
+		return "possible";
+	if (!d->dirty_cap)
+		return "no: the IOMMU cannot track dirty pages for it at all";
+	type = iommudirty_iommu_type_name(d->iommu_type);
+	if (!strcmp(type, "arm-smmuv3"))
+		return "no: splitting a live block needs an SMMU that changes block sizes "
+		       "without break-before-make (IDR3.BBML level 2) and driver support";
+	if (!strcmp(type, "intel-vtd") || !strcmp(type, "amd"))
+		return "no: its driver cannot change an IOPTE's size under DMA without a "
+		       "window that loses dirty bits";
+	return "no: its driver does not offer it";
+}
+
 /* The evidence behind a device's dirty capability, in words. */
 static int caps_text(const struct iommudirty_dev *d, void *arg)
 {
@@ -137,6 +161,7 @@ static int caps_text(const struct iommudirty_dev *d, void *arg)
 		printf("  SMMUv3 IDR0.HTTU %u (2: access and dirty), S1P %d, S2P %d, COHACC %d; "
 		       "IDR0 0x%x\n", d->smmu_httu, d->smmu_s1p, d->smmu_s2p, d->smmu_coherent,
 		       d->smmu_idr0);
+	printf("  precise tracking (huge IOPTEs split while asked for): %s\n", precise_why(d));
 	return 0;
 }
 

@@ -309,6 +309,7 @@ int iommudirty_parse_dev(struct nlattr *head, int len, struct iommudirty_dev *de
 	dev->smmu_s1p = opt_u8(tb, IOMMU_DIRTY_A_DEV_SMMU_S1P);
 	dev->smmu_s2p = opt_u8(tb, IOMMU_DIRTY_A_DEV_SMMU_S2P);
 	dev->smmu_coherent = opt_u8(tb, IOMMU_DIRTY_A_DEV_SMMU_COHERENT);
+	dev->precise_cap = opt_u8(tb, IOMMU_DIRTY_A_DEV_PRECISE_CAP);
 	return 0;
 }
 

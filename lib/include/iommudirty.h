@@ -148,6 +148,7 @@ struct iommudirty_dev {
 	bool has_smmu;
 	uint32_t smmu_idr0, smmu_httu;
 	bool smmu_s1p, smmu_s2p, smmu_coherent;
+	bool precise_cap;		/* its IOMMU can track precisely (split IOPTEs) */
 };
 
 typedef int (*iommudirty_domain_fn)(const struct iommudirty_domain *d, void *arg);

@@ -76,6 +76,12 @@ gran() {
 	run -0 iommu-dirtyctl -j show "$id"
 	validate-json show <<<"$output"
 	assert_equal "$(jq -c '[.precise, .precise_cap, .granularity]' <<<"$output")" '[false,true,[]]'
+	# its device's IOMMU says so too, and caps says it in words
+	run -0 iommu-dirtyctl -j caps "$id"
+	validate-json caps <<<"$output"
+	assert_equal "$(jq -c '[.[].precise_cap] | unique' <<<"$output")" '[true]'
+	run -0 iommu-dirtyctl caps "$id"
+	assert_line "  precise tracking (huge IOPTEs split while asked for): possible"
 
 	# without precise tracking: the whole IOPTE, one record of 1 MiB
 	run -0 iommu-dirtyctl enable "$id" --name plain

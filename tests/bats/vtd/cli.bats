@@ -29,10 +29,12 @@ teardown() {
 	run -0 iommu-dirtyctl caps 0000:00:05.0
 	assert_line "0000:00:05.0: intel-vtd IOMMU, dirty tracking not supported"
 	assert_line --regexp "^  VT-d ecap.SLADS 0 \(second-stage accessed/dirty bits\), ecap.SMTS 1 \(scalable mode\); cap 0x[0-9a-f]+ ecap 0x[0-9a-f]+$"
+	assert_line "  precise tracking (huge IOPTEs split while asked for): no: the IOMMU cannot track dirty pages for it at all"
 	run -0 iommu-dirtyctl -j caps dev 0000:00:05.0
 	validate-json caps <<<"$output"
 	# always an array: for a domain, its devices
-	assert_equal "$(json_get "$output" '[length, .[0].name, .[0].mechanism] | @csv')" '1,"0000:00:05.0","none"'
+	assert_equal "$(json_get "$output" '[length, .[0].name, .[0].mechanism, .[0].precise_cap] | @csv')" \
+		'1,"0000:00:05.0","none",false'
 	run -0 iommu-dirtyctl caps dev 0000:00:05.0
 	assert_line --regexp "^domain [0-9]+: none, not allocated for dirty tracking"
 }
