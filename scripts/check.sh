@@ -188,7 +188,7 @@ else
 		REQUIRE_FAULT_INJECTION=1 timed debug-mock run_bats debug-mock \
 		--iommu none --variant debug --timeout 3600 -- tests/bats/mock/owner.bats \
 		tests/bats/mock/race.bats tests/bats/mock/trace.bats tests/bats/mock/noloss.bats \
-		tests/bats/mock/fuzz.bats tests/bats/mock/failnth.bats tests/bats/mock/granularity.bats
+		tests/bats/mock/fuzz.bats tests/bats/mock/failnth.bats
 	want debug-mock && timed fail-nth run_fail_nth
 fi
 # Stages left out show in the summary as skipped, never as silence.

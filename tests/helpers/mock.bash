@@ -17,3 +17,13 @@ wait_done() {
 logged_iovas() {
 	jq -s -c --argjson b "$BASE" --argjson p "$MOCK_PAGE" '[.[].pages[] | $b + . * $p] | unique' "$LOG"
 }
+
+# until_true COMMAND...: poll for up to 60 s.
+until_true() {
+	for _ in $(seq 600); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	echo "gave up waiting for: $*" >&2
+	return 1
+}

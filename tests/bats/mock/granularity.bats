@@ -33,16 +33,6 @@ step() {
 	return 1
 }
 
-# until_true COMMAND...: poll for up to 60 s
-until_true() {
-	for _ in $(seq 600); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	echo "gave up waiting for: $*" >&2
-	return 1
-}
-
 observers() {
 	[ "$(iommu-dirtyctl -j show "$1" | jq '.observer | length')" = "$2" ]
 }
@@ -202,4 +192,30 @@ print(sorted(got.items(), key=str))' "$id" <<<"$output")" \
 	validate-json top --lines <"$tops"
 	assert_equal "$(jq -s -c --argjson id "$id" '[.[].domains[] | select(.id == $id) |
 		.huge_share | select(. != null)] | unique' "$tops")" '[1]'
+}
+
+@test "two observers ask for precise tracking: the IOPTEs merge only when the last ends; peeks count nothing" {
+	local page=$((BASE + 600 * MOCK_PAGE)) block=$((BASE + (1 << 20))) id
+	echo 0 >"$STEP"
+	start_owner --huge --size 2M --pages 600 --mark-only --rounds 2 --step "$STEP" \
+		--pages-log "$LOG" --hold
+	id=$(dom)
+	run -0 iommu-dirtyctl enable "$id" --name a --precise
+	run -0 iommu-dirtyctl enable "$id" --name b --precise
+	run -0 iommu-dirtyctl disable "$id" --name a
+	# b still asks: split still
+	step 1
+	assert_equal "$(iommu-dirtyctl -j show "$id" | jq .precise)" true
+	# a peek takes nothing from the hardware: no record counted
+	run -0 iommu-dirtyctl -j dump "$id" --name b --no-clear
+	assert_equal "$(jq -c '[.extents[] | [.iova, .pages]]' <<<"$output")" "[[$page,1]]"
+	assert_equal "$(gran "$id")" "[]"
+	assert_equal "$(extents "$id" b)" "[[$page,1]]"
+	assert_equal "$(gran "$id")" "[[2048,0,0,1,2048]]"
+	# the last ends: merged, and the next write reads as its whole IOPTE
+	run -0 iommu-dirtyctl enable "$id" --name plain
+	run -0 iommu-dirtyctl disable "$id" --name b
+	assert_equal "$(iommu-dirtyctl -j show "$id" | jq .precise)" false
+	step 2
+	assert_equal "$(extents "$id" plain)" "[[$block,512]]"
 }

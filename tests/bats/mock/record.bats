@@ -26,16 +26,6 @@ dom() {
 	iommu-dirtyctl -j show pid "$1" | jq -r .id
 }
 
-# until COMMAND...: poll for up to 60 s.
-until_true() {
-	for _ in $(seq 600); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	echo "gave up waiting for: $*" >&2
-	return 1
-}
-
 rec_domains() {
 	[ -s "$REC" ] && [ "$(iommu-dirtyctl -j report "$REC" 2>/dev/null | jq "$1")" = true ]
 }
