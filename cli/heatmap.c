@@ -79,7 +79,9 @@ int heatmap_init(struct heatmap *m, unsigned int w, unsigned int h, unsigned int
 	m->page_size = page_size;
 	m->pages = calloc((size_t)w * h, sizeof(*m->pages));
 	m->reads = calloc(w, sizeof(*m->reads));
-	if (!m->pages || !m->reads) {
+	m->interval = calloc(h, sizeof(*m->interval));
+	m->touched_lo = h;
+	if (!m->pages || !m->reads || !m->interval) {
 		heatmap_free(m);
 		return -ENOMEM;
 	}
@@ -114,8 +116,10 @@ void heatmap_free(struct heatmap *m)
 {
 	free(m->pages);
 	free(m->reads);
+	free(m->interval);
 	m->pages = NULL;
 	m->reads = NULL;
+	m->interval = NULL;
 }
 
 static unsigned int column(const struct heatmap *m, uint64_t t)
@@ -165,6 +169,7 @@ const struct hm_segment *heatmap_row_segment(const struct heatmap *m, unsigned i
 }
 
 /* The run in the column of @col only */
+/* Add the pages of [iova, end) to the rows of @col; the rows touched are noted */
 static void add_column(struct heatmap *m, double *col, uint64_t iova, uint64_t end)
 {
 	for (unsigned int i = 0; i < m->n_seg; i++) {
@@ -191,18 +196,30 @@ static void add_column(struct heatmap *m, double *col, uint64_t iova, uint64_t e
 			if (hi > a) {
 				col[y] += (double)(hi - a) / (double)m->page_size;
 				a = hi;
+				m->touched_lo = y < m->touched_lo ? y : m->touched_lo;
+				m->touched_hi = y + 1 > m->touched_hi ? y + 1 : m->touched_hi;
 			}
 		}
 	}
 }
 
-void heatmap_add(struct heatmap *m, uint64_t since, uint64_t t, uint64_t iova, uint64_t pages)
+void heatmap_add(struct heatmap *m, uint64_t iova, uint64_t pages)
 {
-	unsigned int first, last;
+	add_column(m, m->interval, iova, iova + pages * m->page_size);
+}
+
+void heatmap_add_end(struct heatmap *m, uint64_t since, uint64_t t)
+{
+	unsigned int first, last, lo = m->touched_lo, hi = m->touched_hi;
 
 	columns(m, since, t, &first, &last);
 	for (unsigned int x = first; x <= last; x++)
-		add_column(m, m->pages + (size_t)x * m->h, iova, iova + pages * m->page_size);
+		for (unsigned int y = lo; y < hi; y++)
+			m->pages[(size_t)x * m->h + y] += m->interval[y];
+	for (unsigned int y = lo; y < hi; y++)
+		m->interval[y] = 0;
+	m->touched_lo = m->h;
+	m->touched_hi = 0;
 }
 
 double heatmap_value(const struct heatmap *m, unsigned int x, unsigned int y)

@@ -34,6 +34,8 @@ struct heatmap {
 	/* of the hole after segment i: bytes never mapped; UINT64_MAX: not known */
 	uint64_t hole_unmapped[HM_MAX_SEGMENTS];
 	double *pages;		/* w * h: dirty pages added to each cell */
+	double *interval;	/* h: the interval being added, by row */
+	unsigned int touched_lo, touched_hi;	/* its rows [lo, hi) not all 0 */
 	uint64_t *reads;	/* w: intervals whose read began in each column */
 	double max;		/* the largest cell value (heatmap_value) */
 };
@@ -51,12 +53,15 @@ int heatmap_init(struct heatmap *m, unsigned int w, unsigned int h, unsigned int
 void heatmap_free(struct heatmap *m);
 /*
  * An interval, from @since (the previous read's start) to @t (its own read's
- * start), in recording ns: counted in every column it spans, and each of
- * its dirty runs added to each of them (the parts outside the segments
- * left out), so a column holds the mean of the intervals it overlaps.
+ * start), in recording ns: heatmap_read() counts it in every column it
+ * spans, heatmap_add() takes each of its dirty runs (the parts outside the
+ * segments left out) into one row vector, and heatmap_add_end() adds that
+ * to each column it spans, so a column holds the mean of the intervals it
+ * overlaps. A run is walked once, whatever the columns an interval spans.
  */
 void heatmap_read(struct heatmap *m, uint64_t since, uint64_t t);
-void heatmap_add(struct heatmap *m, uint64_t since, uint64_t t, uint64_t iova, uint64_t pages);
+void heatmap_add(struct heatmap *m, uint64_t iova, uint64_t pages);
+void heatmap_add_end(struct heatmap *m, uint64_t since, uint64_t t);
 /* Call once every interval is in: sets m->max */
 void heatmap_finish(struct heatmap *m);
 /* Cell (x, y): the share of its pages dirty per interval over its column, 0..1 */

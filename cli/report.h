@@ -55,7 +55,6 @@ struct report {
 	uint64_t iova_lo, iova_hi;		/* --iova-range; hi 0: the end */
 	uint64_t domain;			/* --domain; 0: chosen */
 	struct heatmap *map;			/* PASS_GRID fills it */
-	uint64_t grid_since, grid_t;		/* the interval PASS_GRID walks */
 
 	const char *path;
 	struct rec_start start;

@@ -128,19 +128,21 @@ static int grid_run(uint64_t iova, uint64_t pages, void *arg)
 {
 	struct report *r = arg;
 
-	heatmap_add(r->map, r->grid_since, r->grid_t, iova, pages);
+	heatmap_add(r->map, iova, pages);
 	return 0;
 }
 
 int report_grid_interval(struct report *r, const struct rec_interval *iv)
 {
+	int rc;
+
 	/* (since, begin] must overlap (t0, t1] */
 	if (iv->id != r->cur->id || iv->begin <= r->map->t0 || iv->since >= r->map->t1)
 		return 0;
-	r->grid_since = iv->since;
-	r->grid_t = iv->begin;
 	heatmap_read(r->map, iv->since, iv->begin);
-	return rec_interval_runs(iv, grid_run, r);
+	rc = rec_interval_runs(iv, grid_run, r);
+	heatmap_add_end(r->map, iv->since, iv->begin);
+	return rc;
 }
 
 static void json_heatmap(struct cli *c, const struct report *r, const struct dstat *d,

@@ -19,7 +19,9 @@ expect_cells() {
 import json, sys
 m = json.load(open(sys.argv[1]))
 PAGE, FAR, W = 4096, 0x40100000, m["columns"]
-per_col = 20 // W                      # intervals in each column
+def intervals_of(x):                   # interval n is (n - 1 s, n s]; column x is 20/W s
+    lo, hi = x * 20 / W, (x + 1) * 20 / W
+    return [n for n in range(1, 21) if n - 1 < hi and n > lo]
 def pages_in(lo, hi, ranges):
     return sum(max(0, min(hi, b) - max(lo, a)) for a, b in ranges) / PAGE
 bad = 0
@@ -31,13 +33,12 @@ for s in m["segments"]:
         hi = s["iova"] + int(float(length) * (i + 1) / s["rows"])
         for x in range(W):
             got = 0.0
-            for k in range(per_col):
-                n = x * per_col + k + 1          # interval n: read at n s
+            for n in intervals_of(x):
                 ranges = [(32 * (n - 1) * PAGE, (32 * (n - 1) + 32) * PAGE), (1000 * PAGE, 1016 * PAGE)]
                 if n % 2 == 0:
                     ranges.append((FAR, FAR + 64 * PAGE))
                 got += pages_in(lo, hi, ranges)
-            want = got / ((hi - lo) / PAGE * per_col)
+            want = got / ((hi - lo) / PAGE * len(intervals_of(x)))
             if abs(m["cells"][y][x] - want) > 1e-5 * max(1, want):
                 bad += 1
                 if bad < 4:
@@ -61,6 +62,14 @@ PY
 	echo "$output" >"$BATS_TEST_TMPDIR/map"
 	expect_cells "$BATS_TEST_TMPDIR/map"
 	assert_equal "$(jq -c '[.cells[.segments[1].row][]] | unique' "$BATS_TEST_TMPDIR/map")" '[0.5]'
+	# more columns than intervals: each interval in every column it spans, a
+	# column across two of them their mean
+	run -0 iommu-dirtyctl -j report "$REC" --heatmap --resolution 40x40
+	echo "$output" >"$BATS_TEST_TMPDIR/map"
+	expect_cells "$BATS_TEST_TMPDIR/map"
+	run -0 iommu-dirtyctl -j report "$REC" --heatmap --resolution 30x40
+	echo "$output" >"$BATS_TEST_TMPDIR/map"
+	expect_cells "$BATS_TEST_TMPDIR/map"
 }
 
 @test "more ranges than the axis holds are joined across their smallest holes" {
