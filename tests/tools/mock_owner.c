@@ -40,6 +40,7 @@ static struct config {
 	uint64_t every, random_count, rate, band;
 	const char *pages;
 	uint64_t rounds, interval_ms, seed;
+	uint64_t unmap_last_at;		/* before this round, unmap the last --chunk */
 	bool hold, exact, json, plain_alloc, no_enable, verify_clear, steal, destroy;
 	const char *ready, *pages_log, *go, *done, *marked, *harvest_go, *comm, *step;
 	bool mark_only, no_harvest, huge;
@@ -70,7 +71,8 @@ static void on_signal(int sig)
 
 enum { OPT_CHUNK = 256, OPT_PLAIN, OPT_NO_ENABLE, OPT_READY, OPT_VERIFY_CLEAR, OPT_STEAL,
        OPT_PAGES_LOG, OPT_DESTROY, OPT_PROBE, OPT_GO, OPT_DONE, OPT_MARK_ONLY,
-       OPT_MARKED, OPT_HARVEST_GO, OPT_COMM, OPT_NO_HARVEST, OPT_HUGE, OPT_DEVICES, OPT_BAND, OPT_STEP };
+       OPT_MARKED, OPT_HARVEST_GO, OPT_COMM, OPT_NO_HARVEST, OPT_HUGE, OPT_DEVICES, OPT_BAND, OPT_STEP,
+       OPT_UNMAP_LAST };
 
 static const struct argp_option options[] = {
 	{ "domains", 'n', "N", 0, "Create N mock domains (default 1)", 0 },
@@ -131,6 +133,9 @@ static const struct argp_option options[] = {
 	  "At exit destroy every object with IOMMU_DESTROY (each must succeed) "
 	  "instead of closing the iommufd", 4 },
 	{ "go", OPT_GO, "FILE", 0, "Before the first round wait until FILE exists", 4 },
+	{ "unmap-last-at", OPT_UNMAP_LAST, "N", 0,
+	  "Before round N, unmap the mapping's last --chunk (the layout changes; needs "
+	  "--mark-only: a harvest of the whole mapping would span the hole)", 4 },
 	{ "step", OPT_STEP, "FILE", 0,
 	  "Before round R (from 1) wait until FILE holds a number of at least R: the "
 	  "test decides when each round runs", 4 },
@@ -163,6 +168,8 @@ static void check_config(struct argp_state *state)
 	if (cfg.size > APERTURE_BYTES)
 		argp_error(state, "--size exceeds the mock aperture (%llu bytes)",
 			   (unsigned long long)APERTURE_BYTES);
+	if (cfg.unmap_last_at && (!cfg.mark_only || cfg.chunk == cfg.size))
+		argp_error(state, "--unmap-last-at needs --mark-only and a --chunk smaller than --size");
 	if (cfg.pattern == PAT_EVERY && !cfg.every)
 		argp_error(state, "--every must be at least 1");
 	if (cfg.rate && !cfg.interval_ms)
@@ -240,6 +247,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_HUGE: cfg.huge = true; break;
 	case OPT_BAND: cfg.band = arg_u64(state, arg, false); break;
 	case OPT_STEP: cfg.step = arg; break;
+	case OPT_UNMAP_LAST: cfg.unmap_last_at = arg_u64(state, arg, false); break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	case ARGP_KEY_END: check_config(state); break;
 	default: return ARGP_ERR_UNKNOWN;
@@ -588,6 +596,14 @@ int main(int argc, char **argv)
 				sleep_ms(10);
 			if (stop)
 				break;
+			for (unsigned int i = 0; i < cfg.domains && r == cfg.unmap_last_at; i++) {
+				int rc = iommufd_ioas_unmap(fd, dom[i].ioas,
+							    MOCK_APERTURE_START + cfg.size - cfg.chunk,
+							    cfg.chunk);
+
+				if (rc)
+					die("IOMMU_IOAS_UNMAP (--unmap-last-at)", rc);
+			}
 			for (unsigned int i = 0; i < cfg.domains; i++)
 				run_round(fd, &dom[i], r, &rng, &t, want, got, mock_map);
 			t.rounds = r;

@@ -143,6 +143,35 @@ PY
 		END { exit bad != 0 || NR != 3 }' <<<"$output"
 }
 
+@test "a layout that changes during the recording is recorded again, and the report follows it" {
+	# four 1 MiB areas; before round 2 the owner unmaps the last one
+	echo 0 >"$STEP"
+	start_owner --size 4M --chunk 1M --pages 0,1600 --mark-only --rounds 2 --step "$STEP" \
+		--unmap-last-at 2 --pages-log "$LOG" --hold
+	local id
+	id=$(dom "$OWNER_PID")
+	iommu-dirtyctl record "$id" -i 1 -o "$REC" >/dev/null &
+	REC_PID=$!
+	until_true rec_domains '.domains | length == 1'
+	for r in 1 2; do
+		echo "$r" >"$STEP"
+		until_true log_has "$r"
+		until_true read_after "$(sed -n "${r}p" "$LOG" | jq .t1)"
+	done
+	kill -TERM "$REC_PID"
+	wait "$REC_PID"
+	REC_PID=
+	run -0 iommu-dirtyctl -j report "$REC"
+	validate-json report <<<"$output"
+	# the last layout: three areas of the four, and two layouts in all
+	assert_equal "$(jq -c '.domains[0].mapped_areas' <<<"$output")" \
+		"{\"areas\":3,\"bytes\":$((3 << 20)),\"writable_bytes\":$((3 << 20)),\"layouts\":2}"
+	# page 1600 (in the area unmapped later) was dirtied in round 1 only
+	run -0 iommu-dirtyctl -j report --intervals "$REC"
+	assert_equal "$(jq -s -c --argjson p $((BASE + 1600 * MOCK_PAGE)) \
+		'[.[] | select(any(.extents[]; .iova == $p))] | length' <<<"$output")" 1
+}
+
 @test "a recorder killed with SIGKILL leaves a file readable up to its last whole interval" {
 	start_owner --size 4M --random 64 --rounds 0 --interval 100 --exact --pages-log "$LOG" --hold
 	local id n
