@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/iommu_dirty.h>
 #include <netlink/msg.h>
@@ -78,6 +79,41 @@ static void test_domain(void)
 	TAP_OK(rc == -EINVAL, "an unterminated string is refused");
 	nlmsg_free(m);
 	iommudirty_scratch_free(&s);
+}
+
+/* A domain with two IOPTE sizes of records, parsed, then copied past its scratch */
+static void test_gran_dup(void)
+{
+	struct iommudirty_scratch s = { 0 };
+	struct nl_msg *m = domain_msg(true);
+	struct iommudirty_domain d, *copy;
+	const struct iommudirty_gran *g;
+	struct nlattr *n;
+
+	for (int i = 0; i < 2; i++) {
+		n = nla_nest_start(m, IOMMU_DIRTY_A_DOMAIN_GRANULARITY);
+		nla_put_u64(m, IOMMU_DIRTY_A_GRAN_PAGE_SIZE, i ? 1ULL << 30 : 4096);
+		nla_put_u64(m, IOMMU_DIRTY_A_GRAN_OWNER_RECORDS, 10 + i);
+		nla_put_u64(m, IOMMU_DIRTY_A_GRAN_OWNER_BYTES, (10 + i) * (i ? 1ULL << 30 : 4096));
+		nla_put_u64(m, IOMMU_DIRTY_A_GRAN_OBSERVER_RECORDS, 20 + i);
+		nla_nest_end(m, n);
+	}
+	nla_put_u8(m, IOMMU_DIRTY_A_DOMAIN_PRECISE, 1);
+	TAP_OK(!iommudirty_parse_domain(nlmsg_attrdata(nlmsg_hdr(m), 0),
+					nlmsg_attrlen(nlmsg_hdr(m), 0), &d, &s) &&
+	       d.n_gran == 2 && d.precise && !d.precise_cap,
+	       "a domain's granularity nests and precise flags parse");
+	copy = iommudirty_domain_dup(&d);
+	iommudirty_scratch_free(&s);
+	nlmsg_free(m);
+	g = copy ? iommudirty_domain_gran(copy, 1) : NULL;
+	TAP_OK(g && g->page_size == 1ULL << 30 && g->owner_records == 11 &&
+	       g->owner_bytes == 11ULL << 30 && g->observer_records == 21 && !g->observer_bytes &&
+	       iommudirty_domain_gran(copy, 0)->page_size == 4096 &&
+	       !iommudirty_domain_gran(copy, 2) && copy->n_observers == 10 &&
+	       !strcmp(iommudirty_domain_observer(copy, 9)->name, "runbook"),
+	       "a copy keeps the sizes, and the observers after them, once the scratch is gone");
+	free(copy);
 }
 
 static void test_dev(void)
@@ -180,6 +216,7 @@ static void test_version(void)
 int main(void)
 {
 	test_domain();
+	test_gran_dup();
 	test_dev();
 	test_map();
 	test_names();
