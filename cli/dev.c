@@ -22,7 +22,8 @@ static void json_dev(struct json *j, const struct iommudirty_dev *d)
 	cli_json_enum(j, "iommu_type", iommudirty_iommu_type_name(d->iommu_type), d->iommu_type);
 	json_bool(j, "dirty_cap", d->dirty_cap);
 	cli_json_enum(j, "mechanism", iommudirty_mechanism_name(d->mechanism), d->mechanism);
-	json_bool(j, "precise_cap", d->precise_cap);
+	if (d->has_precise_cap)
+		json_bool(j, "precise_cap", d->precise_cap);
 	json_u64(j, "hw_info_type", d->hw_info_type);
 	if (d->hw_info_len && d->hw_info_len <= 256) {
 		for (uint32_t i = 0; i < d->hw_info_len; i++)
@@ -121,6 +122,8 @@ static const char *precise_why(const struct iommudirty_dev *d)
 {
 	const char *type;
 
+	if (!d->has_precise_cap)
+		return "unknown: this kernel does not report it";
 	if (d->precise_cap)
 		return "possible";
 	if (!d->dirty_cap)

@@ -178,6 +178,14 @@ static int changed(const struct iommudirty_domain *d, void *arg)
 	return 0;
 }
 
+/* enable --precise: the reply must say the domain is precise now */
+static int changed_precise(const struct iommudirty_domain *d, void *arg)
+{
+	if (!d->has_precise || !d->precise)
+		return -EPROTO;
+	return changed(d, arg);
+}
+
 int cmd_enable(struct cli *c, int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -198,8 +206,15 @@ int cmd_enable(struct cli *c, int argc, char **argv)
 		return rc;
 	opts.name = a.name;
 	opts.lifetime = (uint32_t)a.lease;
-	opts.precise = a.precise;
-	rc = iommudirty_observe_opts(c->h, id, &opts, changed, c);
+	opts.flags = a.precise ? IOMMUDIRTY_OBSERVE_PRECISE : 0;
+	rc = iommudirty_observe_opts(c->h, id, &opts, a.precise ? changed_precise : changed, c);
+	/* a kernel older than precise tracking refuses the attribute it does not know */
+	if (rc == -EINVAL && a.precise && strstr(iommudirty_errmsg(c->h), "Unknown attribute"))
+		return cli_fail_domain(c, -EOPNOTSUPP, id, "cannot track domain %llu precisely: "
+				       "this kernel has no precise tracking", (unsigned long long)id);
+	if (rc == -EPROTO)
+		return cli_fail_domain(c, rc, id, "domain %llu: the kernel accepted --precise "
+				       "but the domain is not precise", (unsigned long long)id);
 	return rc ? cli_fail_domain(c, rc, id, "cannot observe domain %llu", (unsigned long long)id) :
 		    EXIT_OK;
 }

@@ -104,7 +104,9 @@ void heatmap_hole_label(const struct heatmap *m, unsigned int i, char *buf, size
 
 	hole_size(a, sizeof(a), len);
 	hole_size(b, sizeof(b), unmapped);
-	if (unmapped == UINT64_MAX || !unmapped)
+	if (unmapped == UINT64_MAX)
+		snprintf(buf, size, "%s never dirtied (mapping not recorded)", a);
+	else if (!unmapped)
 		snprintf(buf, size, "%s never dirtied", a);
 	else if (unmapped >= len)
 		snprintf(buf, size, "%s unmapped", a);

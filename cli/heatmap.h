@@ -73,7 +73,8 @@ const struct hm_segment *heatmap_row_segment(const struct heatmap *m, unsigned i
 
 /*
  * What the hole after segment @i is, for its mark: "1.5 MiB never dirtied",
- * "1.5 MiB unmapped", or both ("1.5 MiB never dirtied, 1.0 MiB of it unmapped").
+ * "1.5 MiB unmapped", or both ("1.5 MiB never dirtied, 1.0 MiB of it
+ * unmapped"); "... never dirtied (mapping not recorded)" without areas.
  */
 void heatmap_hole_label(const struct heatmap *m, unsigned int i, char *buf, size_t size);
 

@@ -130,6 +130,9 @@ void cli_json_domain_members(struct json *j, const struct iommudirty_domain *d)
 	for (unsigned int i = 0; i < d->n_observers; i++)
 		json_observer(j, iommudirty_domain_observer(d, i));
 	json_arr_close(j);
+	/* a kernel without them: left out, not reported as false */
+	if (!d->has_precise)
+		return;
 	json_bool(j, "precise", d->precise);
 	json_bool(j, "precise_cap", d->precise_cap);
 	json_arr_open(j, "granularity");
@@ -187,35 +190,49 @@ static void page_sizes(const struct cli *c, char *buf, size_t len, uint64_t bitm
 /*
  * Dirty records by IOPTE size: how much of what reads report is whole huge
  * IOPTEs. Each size's share is of every dirty byte the clearing reads took.
+ * Columns as wide as their widest cell (--bytes prints whole numbers).
  */
 static void text_granularity(const struct cli *c, const struct iommudirty_domain *d)
 {
-	struct cli exact = *c;
+	static const char *const head[] = { "SIZE", "OWNER RECORDS", "OWNER BYTES",
+					    "OBSERVER RECORDS", "OBSERVER BYTES", "SHARE" };
+	char cell[64][6][32];
+	int width[6];
 	uint64_t total = 0;
+	unsigned int n = d->n_gran < 64 ? d->n_gran : 64;
 
-	exact.bytes = false;
-	for (unsigned int i = 0; i < d->n_gran; i++)
-		total += iommudirty_domain_gran(d, i)->owner_bytes +
-			 iommudirty_domain_gran(d, i)->observer_bytes;
-	if (!d->n_gran) {
+	if (!n) {
 		printf("  granularity   no dirty record taken yet\n");
 		return;
 	}
-	printf("  granularity   dirty records by IOPTE size (owner's harvests; observers' reads)\n");
-	printf("    %-6s %12s %10s %12s %10s %7s\n", "SIZE", "OWNER RECS", "BYTES",
-	       "OBS RECS", "BYTES", "SHARE");
-	for (unsigned int i = 0; i < d->n_gran; i++) {
+	for (unsigned int i = 0; i < n; i++)
+		total += iommudirty_domain_gran(d, i)->owner_bytes +
+			 iommudirty_domain_gran(d, i)->observer_bytes;
+	for (int k = 0; k < 6; k++)
+		width[k] = (int)strlen(head[k]);
+	for (unsigned int i = 0; i < n; i++) {
 		const struct iommudirty_gran *g = iommudirty_domain_gran(d, i);
-		char size[32], ob[32], vb[32];
 
-		cli_size(&exact, size, sizeof(size), g->page_size);
-		cli_size(c, ob, sizeof(ob), g->owner_bytes);
-		cli_size(c, vb, sizeof(vb), g->observer_bytes);
-		printf("    %-6s %12llu %10s %12llu %10s %6.1f%%\n", size,
-		       (unsigned long long)g->owner_records, ob,
-		       (unsigned long long)g->observer_records, vb,
-		       total ? 100.0 * (double)(g->owner_bytes + g->observer_bytes) /
-			       (double)total : 0.0);
+		cli_size(c, cell[i][0], 32, g->page_size);
+		snprintf(cell[i][1], 32, "%llu", (unsigned long long)g->owner_records);
+		cli_size(c, cell[i][2], 32, g->owner_bytes);
+		snprintf(cell[i][3], 32, "%llu", (unsigned long long)g->observer_records);
+		cli_size(c, cell[i][4], 32, g->observer_bytes);
+		snprintf(cell[i][5], 32, "%.1f%%", total ? 100.0 * (double)(g->owner_bytes +
+			 g->observer_bytes) / (double)total : 0.0);
+		for (int k = 0; k < 6; k++)
+			if ((int)strlen(cell[i][k]) > width[k])
+				width[k] = (int)strlen(cell[i][k]);
+	}
+	printf("  granularity   dirty records by IOPTE size, taken by clearing reads\n   ");
+	for (int k = 0; k < 6; k++)
+		printf(" %*s", k ? width[k] : -width[k], head[k]);
+	printf("\n");
+	for (unsigned int i = 0; i < n; i++) {
+		printf("   ");
+		for (int k = 0; k < 6; k++)
+			printf(" %*s", k ? width[k] : -width[k], cell[i][k]);
+		printf("\n");
 	}
 }
 
@@ -242,9 +259,13 @@ void cli_text_domain(const struct cli *c, const struct iommudirty_domain *d)
 	       cli_on(c, d->owner_tracking), d->consumers, d->consumers == 1 ? "" : "s");
 	printf("  harvests      %llu by the owner, %llu dirty pages, last %s\n",
 	       (unsigned long long)d->harvests, (unsigned long long)d->dirty_pages, last);
-	printf("  precise       %s%s\n", cli_on(c, d->precise),
-	       d->precise_cap ? "" : " (its IOMMU driver cannot split IOPTEs safely)");
-	text_granularity(c, d);
+	if (d->has_precise) {
+		printf("  precise       %s%s\n", cli_on(c, d->precise),
+		       d->precise_cap ? "" : " (its IOMMU driver cannot split IOPTEs safely)");
+		text_granularity(c, d);
+	} else {
+		printf("  granularity   unknown: this kernel does not report it\n");
+	}
 	printf("  observers     %u, %llu chunks read\n", d->n_observers,
 	       (unsigned long long)d->observer_reads);
 	for (unsigned int i = 0; i < d->n_observers; i++)

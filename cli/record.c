@@ -28,7 +28,8 @@ struct rdom {
 	bool seen;		/* in the last dump (--all) */
 	struct rec_area *maps;	/* as the last MAPS record has them */
 	uint32_t n_maps;
-	bool no_maps;		/* listing them failed: noted once, not tried again */
+	bool no_maps;		/* the kernel has no map-get: noted once, not tried again */
+	bool maps_failed;	/* the last listing failed (noted once until one works) */
 };
 
 struct record {
@@ -261,7 +262,8 @@ static bool same_areas(const struct area_list *l, const struct rdom *d)
 /*
  * Write @d's mapped areas when they differ from those last written (and
  * the first time). A kernel that cannot list them is noted once per
- * domain: the recording goes on without.
+ * domain and the recording goes on without; another failure is noted and
+ * the next interval lists them again.
  */
 static void record_maps(struct cli *c, struct record *r, struct rdom *d)
 {
@@ -273,14 +275,21 @@ static void record_maps(struct cli *c, struct record *r, struct rdom *d)
 		return;
 	rc = iommudirty_maps(c->h, d->id, add_area, &l);
 	if (rc) {
-		d->no_maps = true;
-		snprintf(text, sizeof(text), "the mapped areas of domain %llu cannot be listed: "
-			 "%s%s%s", (unsigned long long)d->id, strerror(-rc),
-			 *iommudirty_errmsg(c->h) ? ": " : "", iommudirty_errmsg(c->h));
-		note(c, r, d->id, rc, text);
+		/* a kernel without map-get: never again; anything else: the next interval */
+		if (!d->maps_failed || rc == -EOPNOTSUPP) {
+			snprintf(text, sizeof(text), "the mapped areas of domain %llu cannot be "
+				 "listed%s: %s%s%s", (unsigned long long)d->id,
+				 rc == -EOPNOTSUPP ? " (this kernel has no map-get)" : "",
+				 strerror(-rc), *iommudirty_errmsg(c->h) ? ": " : "",
+				 iommudirty_errmsg(c->h));
+			note(c, r, d->id, rc, text);
+		}
+		d->no_maps = rc == -EOPNOTSUPP;
+		d->maps_failed = true;
 		free(l.a);
 		return;
 	}
+	d->maps_failed = false;
 	normalize_areas(&l);
 	if (d->maps && same_areas(&l, d)) {
 		free(l.a);

@@ -767,16 +767,21 @@ static void json_domain(struct cli *c, struct report *r, struct dstat *d, bool *
 static void header(struct cli *c, struct report *r)
 {
 	char when[32], path[TEXT_ESCAPED_SIZE(PATH_MAX)], tool[TEXT_ESCAPED_SIZE(64)];
-	char host[TEXT_ESCAPED_SIZE(256)], kernel[TEXT_ESCAPED_SIZE(512)];
+	char host[TEXT_ESCAPED_SIZE(256)], kernel[TEXT_ESCAPED_SIZE(512)], format[16];
 	double seconds = (double)(r->ended ? r->end_t : 0) / 1e9;
 
+	/* "1" for 1.0, as it always was; with a minor version, both */
+	if (r->minor)
+		snprintf(format, sizeof(format), "%u.%u", r->major, r->minor);
+	else
+		snprintf(format, sizeof(format), "%u", r->major);
 	for (unsigned int i = 0; i < r->n && !r->ended; i++)
 		if ((double)r->d[i].t_end / 1e9 > seconds)
 			seconds = (double)r->d[i].t_end / 1e9;
 	if (c->json) {
 		json_obj_open(&c->j, NULL);
 		json_str(&c->j, "file", r->path);
-		json_str(&c->j, "format", r->major == 1 ? "1" : "?");
+		json_str(&c->j, "format", format);
 		json_str(&c->j, "host", r->start.host);
 		json_str(&c->j, "kernel", r->start.kernel);
 		json_str(&c->j, "tool", r->start.tool);

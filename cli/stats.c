@@ -24,7 +24,7 @@ struct sample {
 	/* dirty record bytes by IOPTE size: the owner's, the observers' */
 	struct {
 		uint64_t pgsize, bytes[2];
-	} gran[8];
+	} gran[64];		/* one per IOPTE size: at most 64 */
 	unsigned int n_gran;
 };
 
@@ -52,7 +52,7 @@ static const struct metric metrics[] = {
 static const struct metric gran_metric = {
 	"iommu_dirty_domain_dirty_record_bytes_total", "counter",
 	"Bytes of the dirty records clearing reads took, by IOPTE size (pgsize) and by "
-	"consumer (owner: its harvests; observers: their reads)."
+	"consumer (owner: its harvests; observer: the observers' reads)."
 };
 
 #define N_METRICS (sizeof(metrics) / sizeof(metrics[0]))
@@ -92,7 +92,7 @@ static int collect(const struct iommudirty_domain *d, void *arg)
 	s->value[8] = d->last_harvest_ns / 1000000000u;
 	s->value[9] = d->precise;
 	s->n_gran = 0;
-	for (unsigned int i = 0; i < d->n_gran && s->n_gran < 8; i++) {
+	for (unsigned int i = 0; i < d->n_gran && s->n_gran < 64; i++) {
 		const struct iommudirty_gran *g = iommudirty_domain_gran(d, i);
 
 		s->gran[s->n_gran].pgsize = g->page_size;
@@ -132,7 +132,7 @@ static void put_help(FILE *f, const struct metric *m)
 
 static int write_metrics(FILE *f, const struct samples *all)
 {
-	static const char *const consumer[] = { "owner", "observers" };
+	static const char *const consumer[] = { "owner", "observer" };
 
 	for (size_t m = 0; m < N_METRICS; m++) {
 		put_help(f, &metrics[m]);

@@ -504,7 +504,10 @@ IOMMUDIRTY_API int iommudirty_observe_opts(struct iommudirty *h, uint64_t id,
 
 	if (rc)
 		return rc;
-	return tracking_set(h, id, true, o.name, o.lifetime, o.precise, fn, arg);
+	if (o.flags & ~IOMMUDIRTY_OBSERVE_PRECISE)
+		return -EINVAL;
+	return tracking_set(h, id, true, o.name, o.lifetime, o.flags & IOMMUDIRTY_OBSERVE_PRECISE,
+			    fn, arg);
 }
 
 IOMMUDIRTY_API int iommudirty_unobserve(struct iommudirty *h, uint64_t id, const char *name,

@@ -180,6 +180,7 @@ int iommudirty_parse_domain(struct nlattr *head, int len, struct iommudirty_doma
 	d->observer_reads = opt_uint(tb, IOMMU_DIRTY_A_DOMAIN_OBSERVER_READS);
 	d->aperture_start = opt_uint(tb, IOMMU_DIRTY_A_DOMAIN_APERTURE_START);
 	d->aperture_end = opt_uint(tb, IOMMU_DIRTY_A_DOMAIN_APERTURE_END);
+	d->has_precise = tb[IOMMU_DIRTY_A_DOMAIN_PRECISE] != NULL;
 	d->precise = opt_u8(tb, IOMMU_DIRTY_A_DOMAIN_PRECISE);
 	d->precise_cap = opt_u8(tb, IOMMU_DIRTY_A_DOMAIN_PRECISE_CAP);
 	return parse_domain_lists(head, len, d, s);
@@ -309,6 +310,7 @@ int iommudirty_parse_dev(struct nlattr *head, int len, struct iommudirty_dev *de
 	dev->smmu_s1p = opt_u8(tb, IOMMU_DIRTY_A_DEV_SMMU_S1P);
 	dev->smmu_s2p = opt_u8(tb, IOMMU_DIRTY_A_DEV_SMMU_S2P);
 	dev->smmu_coherent = opt_u8(tb, IOMMU_DIRTY_A_DEV_SMMU_COHERENT);
+	dev->has_precise_cap = tb[IOMMU_DIRTY_A_DEV_PRECISE_CAP] != NULL;
 	dev->precise_cap = opt_u8(tb, IOMMU_DIRTY_A_DEV_PRECISE_CAP);
 	return 0;
 }

@@ -62,7 +62,11 @@ IOMMUDIRTY_API uint64_t iommudirty_rx_bytes(const struct iommudirty *h);
 IOMMUDIRTY_API const char *iommudirty_mechanism_name(uint32_t mechanism);
 IOMMUDIRTY_API const char *iommudirty_iommu_type_name(uint32_t type);
 
-/* One observer of a domain: see iommudirty_domain_observer(). */
+/*
+ * One observer of a domain: see iommudirty_domain_observer(). Like every
+ * struct the library hands out (domains, devices, observers, struct
+ * iommudirty_gran, struct iommudirty_map), it may grow at its end.
+ */
 struct iommudirty_observer {
 	const char *name;		/* lease name; NULL if bound to a socket */
 	uint32_t pid;
@@ -107,6 +111,8 @@ struct iommudirty_domain {
 	uint64_t aperture_end;
 	unsigned int n_observers;	/* iommudirty_domain_observer(d, 0 .. n - 1) */
 	const void *observers_priv;	/* private to the library */
+	/* has_precise: the kernel reports precise tracking and granularity (else all 0) */
+	bool has_precise;
 	bool precise;			/* huge IOPTEs split for an observer that asked */
 	bool precise_cap;		/* its driver can track it precisely */
 	unsigned int n_gran;		/* iommudirty_domain_gran(d, 0 .. n - 1) */
@@ -148,6 +154,7 @@ struct iommudirty_dev {
 	bool has_smmu;
 	uint32_t smmu_idr0, smmu_httu;
 	bool smmu_s1p, smmu_s2p, smmu_coherent;
+	bool has_precise_cap;		/* the kernel reports precise_cap (else unknown) */
 	bool precise_cap;		/* its IOMMU can track precisely (split IOPTEs) */
 };
 
@@ -194,13 +201,15 @@ struct iommudirty_observe_opts {
 	size_t sz;			/* sizeof(struct iommudirty_observe_opts) */
 	const char *name;		/* lease name; NULL: bound to this handle's socket */
 	uint32_t lifetime;		/* a lease's seconds; 0: the kernel's default */
-	/*
-	 * Ask for precise tracking: the domain's huge IOPTEs are split while
-	 * any observer that asked remains. -EOPNOTSUPP (and why in errmsg)
-	 * when the domain's driver cannot; the observer is then not started.
-	 */
-	bool precise;
+	uint32_t flags;			/* IOMMUDIRTY_OBSERVE_* */
 };
+
+/*
+ * Ask for precise tracking: the domain's huge IOPTEs are split while any
+ * observer that asked remains. -EOPNOTSUPP (and why in errmsg) when the
+ * domain's driver cannot; the observer is then not started.
+ */
+#define IOMMUDIRTY_OBSERVE_PRECISE (1u << 0)
 
 /* iommudirty_observe() with options; @opts NULL: as iommudirty_observe(h, id, NULL, 0, ...) */
 IOMMUDIRTY_API int iommudirty_observe_opts(struct iommudirty *h, uint64_t id,

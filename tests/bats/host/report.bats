@@ -159,7 +159,7 @@ PY
 	run -0 iommu-dirtyctl report "$REC" --heatmap --resolution 20x12 --color=always
 	assert_line --index 0 "domain 7: DMA-dirtied pages by IOVA and time"
 	[[ "$output" == *$'\e[38;2;'* && "$output" == *"▀"* ]]
-	assert_line --partial "~~ 1021.0 MiB never dirtied ~~"
+	assert_line --partial "~~ 1021.0 MiB never dirtied (mapping not recorded) ~~"
 	run -0 iommu-dirtyctl report "$REC" --heatmap --resolution 20x12 --color=never
 	[[ "$output" != *$'\e'* ]]
 	# 12 rows, two a line, the hole's line, the title, the time axis and the scale

@@ -110,7 +110,8 @@ wait_observers() {
 	run -0 iommu-dirtyctl devices
 	assert_line --regexp "^$dev +[0-9]+ +$OWNER_PID/mock-owner +[0-9]+ +mock +yes +mock$"
 	run -0 iommu-dirtyctl caps "$dev"
-	assert_output "$dev: mock IOMMU, dirty tracking supported (mock)"
+	assert_output "$dev: mock IOMMU, dirty tracking supported (mock)
+  precise tracking (huge IOPTEs split while asked for): possible"
 	run -0 iommu-dirtyctl -j caps "$dev"
 	validate-json caps <<<"$output"
 	run -0 iommu-dirtyctl -j caps pid "$OWNER_PID"

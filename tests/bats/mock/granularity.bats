@@ -124,7 +124,7 @@ for fam in parse(sys.stdin.read()):
         if s.name == "iommu_dirty_domain_precise" and s.labels["domain"] == sys.argv[1]:
             got["precise"] = int(s.value)
 print(sorted(got.items(), key=str))' "$id" <<<"$output")" \
-		"[('precise', 0), (('1048576', 'observers'), 0), (('1048576', 'owner'), 6291456)]"
+		"[('precise', 0), (('1048576', 'observer'), 0), (('1048576', 'owner'), 6291456)]"
 	stop_owner
 }
 

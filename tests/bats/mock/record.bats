@@ -141,6 +141,10 @@ PY
 	run -0 awk -v want="$want" 'BEGIN { split(want, w, "|") }
 		{ split(w[NR], c, " "); for (i = 1; i <= 3; i++) if ($i - c[i] > 2 || c[i] - $i > 2) bad++ }
 		END { exit bad != 0 || NR != 3 }' <<<"$output"
+	# the hole between the band and the fixed range is mapped: clean, not unmapped
+	run -0 iommu-dirtyctl report "$REC" --heatmap --resolution 16x32 --time-range "$span" \
+		--color=never
+	assert_line --regexp '^ +~~ [0-9.]+ [KM]iB never dirtied ~~$'
 }
 
 @test "a layout that changes during the recording is recorded again, and the report follows it" {
