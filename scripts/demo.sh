@@ -13,6 +13,10 @@ color=()
 [ -t 1 ] || color=(env NO_COLOR=1)
 echo "== guest without an IOMMU: CONFIG_IOMMUFD_TEST mock domains"
 tests/vm/run --name "$vm-mock" -- "${color[@]}" bash tests/vm/demo-guest mock
+# the recording and its heatmap, written by the guest to its share
+cp "build/vm/$vm-mock/share/demo.idr" "build/vm/$vm-mock/share/demo-heatmap.png" build/
+echo "  -> the recording: build/demo.idr (iommu-dirtyctl report build/demo.idr);"
+echo "     its heatmap: build/demo-heatmap.png (open it with any image viewer)"
 echo
 echo "== guest with emulated Intel VT-d: an e1000 passed through with vfio-pci"
 tests/vm/run --name "$vm-vtd" --iommu intel -- "${color[@]}" bash tests/vm/demo-guest vtd
