@@ -171,9 +171,12 @@ const struct hm_segment *heatmap_row_segment(const struct heatmap *m, unsigned i
 }
 
 /* The run in the column of @col only */
-/* Add the pages of [iova, end) to the rows of @col; the rows touched are noted */
-static void add_column(struct heatmap *m, double *col, uint64_t iova, uint64_t end)
+/* Add the pages of a run to the interval's rows; the rows touched are noted */
+void heatmap_add(struct heatmap *m, uint64_t iova, uint64_t pages)
 {
+	double *col = m->interval;
+	uint64_t end = iova + pages * m->page_size;
+
 	for (unsigned int i = 0; i < m->n_seg; i++) {
 		const struct hm_segment *s = &m->seg[i];
 		uint64_t a = iova > s->lo ? iova : s->lo, b = end < s->hi ? end : s->hi;
@@ -203,11 +206,6 @@ static void add_column(struct heatmap *m, double *col, uint64_t iova, uint64_t e
 			}
 		}
 	}
-}
-
-void heatmap_add(struct heatmap *m, uint64_t iova, uint64_t pages)
-{
-	add_column(m, m->interval, iova, iova + pages * m->page_size);
 }
 
 void heatmap_add_end(struct heatmap *m, uint64_t since, uint64_t t)

@@ -22,6 +22,15 @@ dom() {
 	iommu-dirtyctl -j show pid "$OWNER_PID" | jq -r .id
 }
 
+# start_page_owner SIZE ROUNDS: a huge-IOPTE owner that marks mock page 600
+# (in the second 1 MiB IOPTE) in each round, a round per step, and never
+# harvests
+start_page_owner() {
+	echo 0 >"$STEP"
+	start_owner --huge --size "$1" --pages 600 --mark-only --rounds "$2" --step "$STEP" \
+		--pages-log "$LOG" --hold
+}
+
 # step N: let the owner mark its pages for round N, and wait until it has
 step() {
 	echo "$1" >"$STEP"
@@ -59,9 +68,7 @@ gran() {
 @test "one page under a 1 MiB IOPTE reads as 1 MiB, as that page once precise, and merging keeps its dirty bit" {
 	# mock page 600 lies in the domain's second 1 MiB IOPTE, which starts at BASE + 1 MiB
 	local page=$((BASE + 600 * MOCK_PAGE)) block=$((BASE + (1 << 20))) id
-	echo 0 >"$STEP"
-	start_owner --huge --size 4M --pages 600 --mark-only --rounds 3 --step "$STEP" \
-		--pages-log "$LOG" --hold
+	start_page_owner 4M 3
 	id=$(dom)
 	run -0 iommu-dirtyctl -j show "$id"
 	validate-json show <<<"$output"
@@ -147,9 +154,7 @@ print(sorted(got.items(), key=str))' "$id" <<<"$output")" \
 
 @test "an IOPTE dirty when it is split reads dirty whole: nothing is lost across the split" {
 	local block=$((BASE + (1 << 20))) id
-	echo 0 >"$STEP"
-	start_owner --huge --size 2M --pages 600 --mark-only --rounds 1 --step "$STEP" \
-		--pages-log "$LOG" --hold
+	start_page_owner 2M 1
 	id=$(dom)
 	run -0 iommu-dirtyctl enable "$id" --name plain
 	step 1
@@ -163,9 +168,7 @@ print(sorted(got.items(), key=str))' "$id" <<<"$output")" \
 
 @test "rate and top say what share of the dirty bytes whole huge IOPTEs make" {
 	local id out=$BATS_TEST_TMPDIR/rate.json tops=$BATS_TEST_TMPDIR/top.json pid n
-	echo 0 >"$STEP"
-	start_owner --huge --size 2M --pages 600 --mark-only --rounds 2 --step "$STEP" \
-		--pages-log "$LOG" --hold
+	start_page_owner 2M 2
 	id=$(dom)
 	# rate's observer and top's both start before the page is written; each
 	# is stopped once a clearing read took its record (the domain counts them)
@@ -196,9 +199,7 @@ print(sorted(got.items(), key=str))' "$id" <<<"$output")" \
 
 @test "two observers ask for precise tracking: the IOPTEs merge only when the last ends; peeks count nothing" {
 	local page=$((BASE + 600 * MOCK_PAGE)) block=$((BASE + (1 << 20))) id
-	echo 0 >"$STEP"
-	start_owner --huge --size 2M --pages 600 --mark-only --rounds 2 --step "$STEP" \
-		--pages-log "$LOG" --hold
+	start_page_owner 2M 2
 	id=$(dom)
 	run -0 iommu-dirtyctl enable "$id" --name a --precise
 	run -0 iommu-dirtyctl enable "$id" --name b --precise

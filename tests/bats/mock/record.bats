@@ -38,6 +38,16 @@ read_after() {
 		jq -e -s --argjson t "$1" --argjson c "$clock" 'any(.[]; .begin_ns + $c > $t)' >/dev/null
 }
 
+# record_rounds N: let the owner run rounds 1..N one at a time, each read
+# by an interval of the recording that began after it
+record_rounds() {
+	for r in $(seq "$1"); do
+		echo "$r" >"$STEP"
+		until_true log_has "$r"
+		until_true read_after "$(sed -n "${r}p" "$LOG" | jq .t1)"
+	done
+}
+
 log_has() {
 	[ -f "$LOG" ] && [ "$(wc -l <"$LOG")" -ge "$1" ]
 }
@@ -55,11 +65,7 @@ log_has() {
 	until_true rec_domains '.domains | length == 1'
 	# one round at a time, each read by an interval that began after it: no
 	# interval holds two rounds, however fast or slow each side is
-	for r in $(seq 8); do
-		echo "$r" >"$STEP"
-		until_true log_has "$r"
-		until_true read_after "$(sed -n "${r}p" "$LOG" | jq .t1)"
-	done
+	record_rounds 8
 	kill -TERM "$REC_PID"
 	wait "$REC_PID"
 	REC_PID=
@@ -157,11 +163,7 @@ PY
 	iommu-dirtyctl record "$id" -i 1 -o "$REC" >/dev/null &
 	REC_PID=$!
 	until_true rec_domains '.domains | length == 1'
-	for r in 1 2; do
-		echo "$r" >"$STEP"
-		until_true log_has "$r"
-		until_true read_after "$(sed -n "${r}p" "$LOG" | jq .t1)"
-	done
+	record_rounds 2
 	kill -TERM "$REC_PID"
 	wait "$REC_PID"
 	REC_PID=
