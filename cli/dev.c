@@ -130,8 +130,8 @@ static const char *precise_why(const struct iommudirty_dev *d)
 		return "no: the IOMMU cannot track dirty pages for it at all";
 	type = iommudirty_iommu_type_name(d->iommu_type);
 	if (!strcmp(type, "arm-smmuv3"))
-		return "no: splitting a live block needs an SMMU that changes block sizes "
-		       "without break-before-make (IDR3.BBML level 2) and driver support";
+		return "no: its SMMU does not promise to change a live block's size without "
+		       "break-before-make (SMMU_IDR3.BBML level 2)";
 	if (!strcmp(type, "intel-vtd") || !strcmp(type, "amd"))
 		return "no: its driver cannot change an IOPTE's size under DMA without a "
 		       "window that loses dirty bits";

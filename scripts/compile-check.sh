@@ -61,7 +61,7 @@ variant() {
 
 variant arm64-smmuv3 arm64 aarch64-linux-gnu- defconfig \
 	"IOMMUFD=y VFIO=y VFIO_DEVICE_CDEV=y IOMMUFD_DIRTY_NETLINK=y ARM_SMMU_V3=y" \
-	drivers/iommu/arm/arm-smmu-v3/ drivers/iommu/iommufd/
+	drivers/iommu/arm/arm-smmu-v3/ drivers/iommu/iommufd/ drivers/iommu/io-pgtable-arm.o
 variant x86-amd-modular x86_64 "" tinyconfig \
 	"MODULES=y AMD_IOMMU=y IOMMUFD=m IOMMUFD_TEST=n VFIO=m VFIO_PCI=m IOMMUFD_DIRTY_NETLINK=y" \
 	drivers/iommu/amd/ drivers/iommu/iommufd/

@@ -37,6 +37,15 @@ int dirty_nl_tracking_set(struct dirty_nl *n, uint64_t domain, bool enable,
 				iommudirty_unobserve(n->h, domain, name, NULL, NULL));
 }
 
+int dirty_nl_observe_precise(struct dirty_nl *n, uint64_t domain)
+{
+	const struct iommudirty_observe_opts o = {
+		.sz = sizeof(o), .flags = IOMMUDIRTY_OBSERVE_PRECISE,
+	};
+
+	return done(n, iommudirty_observe_opts(n->h, domain, &o, NULL, NULL));
+}
+
 struct find {
 	pid_t owner;
 	uint32_t hwpt;

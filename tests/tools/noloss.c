@@ -11,7 +11,9 @@
  *
  * Observer threads use the iommu-dirty family meanwhile:
  *  - socket-bound observers start, read (clearing or not, raw or extents),
- *    and end by tracking-set or by closing their socket;
+ *    and end by tracking-set or by closing their socket; with --precise N,
+ *    one session in N asks for precise tracking, so the domain's huge IOPTEs
+ *    are split when it starts and merged when it ends, during the race;
  *  - leased observers start a named lease, read it from fresh sockets as
  *    separate commands would, renew it, end it by name, or let it expire
  *    (a read after expiry must be refused);
@@ -75,7 +77,7 @@
 #include "rng.h"
 
 static struct config {
-	uint64_t size, rounds, pages, seed, owner_toggle;
+	uint64_t size, rounds, pages, seed, owner_toggle, precise;
 	unsigned int bound, leased, killers;
 	bool owner_track, huge, json;
 	/* Child mode: observe this domain until killed */
@@ -107,11 +109,11 @@ static struct totals {
 	pthread_mutex_t lock;
 	uint64_t sessions, reads, clearing, checked, missing, extra, invented, stale;
 	uint64_t expired, expired_early, vanished, outlived, killed, renewed;
-	uint64_t owner_harvests, owner_missing, owner_extra, refused_live;
+	uint64_t owner_harvests, owner_missing, owner_extra, refused_live, precise;
 } tot = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 enum { OPT_OWNER = 256, OPT_TOGGLE, OPT_BOUND, OPT_LEASED, OPT_KILLERS,
-       OPT_CHILD, OPT_CHILD_NAME, OPT_HUGE };
+       OPT_CHILD, OPT_CHILD_NAME, OPT_HUGE, OPT_PRECISE };
 
 static const struct argp_option options[] = {
 	{ "size", 's', "SIZE", 0, "Bytes mapped (default 4M)", 0 },
@@ -127,6 +129,8 @@ static const struct argp_option options[] = {
 	  "While tracking, stop for one round in N (default 10, 0: never)", 1 },
 	{ "bound", OPT_BOUND, "N", 0, "Socket-bound observer threads (default 1)", 2 },
 	{ "leased", OPT_LEASED, "N", 0, "Leased observer threads (default 1)", 2 },
+	{ "precise", OPT_PRECISE, "N", 0,
+	  "One bound observer session in N asks for precise tracking (default 0: none)", 2 },
 	{ "killers", OPT_KILLERS, "N", 0,
 	  "Threads killing observer processes mid-dump (default 1)", 2 },
 	{ "json", 'j', NULL, 0, "Print the summary as one JSON object", 3 },
@@ -159,6 +163,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_TOGGLE: cfg.owner_toggle = arg_u64(state, arg, false); break;
 	case OPT_BOUND: cfg.bound = (unsigned int)arg_u64(state, arg, false); break;
 	case OPT_LEASED: cfg.leased = (unsigned int)arg_u64(state, arg, false); break;
+	case OPT_PRECISE: cfg.precise = arg_u64(state, arg, false); break;
 	case OPT_KILLERS: cfg.killers = (unsigned int)arg_u64(state, arg, false); break;
 	case OPT_CHILD: cfg.child_domain = arg_u64(state, arg, false); break;
 	case OPT_CHILD_NAME: cfg.child_name = arg; break;
@@ -388,6 +393,13 @@ static void session_end(struct session *s)
 		free(s->log[i].bits);
 }
 
+static void count(uint64_t *what)
+{
+	pthread_mutex_lock(&tot.lock);
+	(*what)++;
+	pthread_mutex_unlock(&tot.lock);
+}
+
 static void *bound_observer(void *arg)
 {
 	uint64_t rng = cfg.seed * 7919 + (uintptr_t)arg;
@@ -400,7 +412,12 @@ static void *bound_observer(void *arg)
 		rc = dirty_nl_open(&n);
 		if (rc)
 			die("iommu-dirty", rc, NULL);
-		rc = dirty_nl_tracking_set(&n, domain_id, true, NULL, 0);
+		if (cfg.precise && rng_next(&rng) % cfg.precise == 0) {
+			rc = dirty_nl_observe_precise(&n, domain_id);
+			count(&tot.precise);
+		} else {
+			rc = dirty_nl_tracking_set(&n, domain_id, true, NULL, 0);
+		}
 		if (rc)
 			die("tracking-set enable", rc, n.errmsg);
 		atomic_fetch_add(&consumers, CONSUMER_START);
@@ -464,13 +481,6 @@ static void sleep_until_ns(uint64_t when)
 /* A lease's expiry, on the kernel's clock (CLOCK_BOOTTIME). */
 #define SHORT_LEASE_S	1
 #define LONG_LEASE_S	3600	/* never reached by a test run */
-
-static void count(uint64_t *what)
-{
-	pthread_mutex_lock(&tot.lock);
-	(*what)++;
-	pthread_mutex_unlock(&tot.lock);
-}
 
 static void *leased_observer(void *arg)
 {
@@ -678,6 +688,7 @@ static void report(void)
 		{ "leases_outlived", tot.outlived },
 		{ "renewed", tot.renewed },
 		{ "killed", tot.killed },
+		{ "precise_sessions", tot.precise },
 	};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
