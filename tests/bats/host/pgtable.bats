@@ -8,8 +8,8 @@
 # plants a bug the selftest must catch (see io-pgtable-arm.c):
 #   1  a split drops the block's dirty state
 #   2  a merge drops its entries' dirty state
-#   3  a merge reads its entries' dirty state before the invalidation, not
-#      after it, losing a page DMA dirtied through a stale TLB entry
+#   3  a merge of clean entries does not read them again after the
+#      invalidation, losing a page DMA dirtied through a stale TLB entry
 
 setup() {
 	load '../../helpers/common-setup'
