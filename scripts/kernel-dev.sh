@@ -12,6 +12,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dev=${BUILD_DIR:-$top/build}/linux/dev
+cover=0000-cover-letter.patch
 base_msg="pinned linux-source"
 
 # Generated YNL files: spec, mode, kind, output (paths in the kernel tree).
@@ -54,12 +55,14 @@ init)
 	git log --oneline base..HEAD ;;
 export)
 	cd "$dev"
-	rm -f "$top"/kernel/patches/*.patch
+	# The cover letter is written by hand (its shortlog and diffstat from
+	# git format-patch --cover-letter): kept, and never applied
+	find "$top/kernel/patches" -name '*.patch' ! -name "$cover" -delete
 	git format-patch -q -N --no-signature -o "$top/kernel/patches" base..HEAD
 	{
 		echo "# Patches against the pinned linux-source (kernel/source.env), applied in"
 		echo "# this order by scripts/kernel.sh. One git format-patch file per line."
-		(cd "$top/kernel/patches" && ls ./*.patch | sed 's|^\./||')
+		(cd "$top/kernel/patches" && ls ./*.patch | sed 's|^\./||' | grep -vxF "$cover")
 	} >"$top/kernel/series"
 	cat "$top/kernel/series" ;;
 gen)
@@ -70,6 +73,7 @@ check)
 	generated=$(ynl_outputs | awk '{print $4}' | paste -sd'|')
 	rc=0
 	for p in "$top"/kernel/patches/*.patch; do
+		[ "$(basename "$p")" = "$cover" ] && continue
 		out=$(cd "$dev" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --terse \
 			--no-summary --showfile --show-types "$p" |
 			grep -Ev "^($generated):[0-9]+: WARNING:LONG_LINE:" || true)
