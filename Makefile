@@ -200,11 +200,11 @@ selftest: $(SELFTEST_OUT)/iommufd
 $(SELFTEST_OUT)/iommufd: tests/selftest/compat.h $(HDR_OK) $(KSRC)/.series-hash
 	@mkdir -p $(SELFTEST_OUT)
 	@# the selftest's own make does not know compat.h or the series changed
-	rm -f $(SELFTEST_OUT)/iommufd $(SELFTEST_OUT)/iommufd_fail_nth
+	rm -f $(SELFTEST_OUT)/iommufd $(SELFTEST_OUT)/iommufd_fail_nth $(SELFTEST_OUT)/iommu_dirty
 	$(MAKE) -s -C $(KSRC)/tools/testing/selftests/iommu OUTPUT=$(SELFTEST_OUT) \
 		KHDR_INCLUDES="-isystem $(HDR)" \
 		CFLAGS="-O2 -Wall -Wno-unused-function -D_GNU_SOURCE -isystem $(HDR) -include $(TOP)/tests/selftest/compat.h" \
-		$(SELFTEST_OUT)/iommufd $(SELFTEST_OUT)/iommufd_fail_nth
+		$(SELFTEST_OUT)/iommufd $(SELFTEST_OUT)/iommufd_fail_nth $(SELFTEST_OUT)/iommu_dirty
 
 # ---- running ------------------------------------------------------------------
 check: $(DEPS_OK)

@@ -52,7 +52,10 @@ int dirty_nl_open(struct dirty_nl *n);
 void dirty_nl_close(struct dirty_nl *n);
 int dirty_nl_tracking_set(struct dirty_nl *n, uint64_t domain, bool enable,
 			  const char *name, uint32_t lifetime);
-/* A socket-bound observer that asks for precise tracking (huge IOPTEs split) */
+/*
+ * A socket-bound observer that asks for precise tracking (huge IOPTEs split);
+ * -EPROTO if the kernel's reply says the domain is not precise.
+ */
 int dirty_nl_observe_precise(struct dirty_nl *n, uint64_t domain);
 int dirty_nl_find_domain(struct dirty_nl *n, pid_t owner, uint32_t hwpt,
 			 uint64_t *domain);

@@ -12,7 +12,8 @@
  * Observer threads use the iommu-dirty family meanwhile:
  *  - socket-bound observers start, read (clearing or not, raw or extents),
  *    and end by tracking-set or by closing their socket; with --precise N,
- *    one session in N asks for precise tracking, so the domain's huge IOPTEs
+ *    each thread's sessions 0, N, 2N... ask for precise tracking (checked in
+ *    the reply), so the domain's huge IOPTEs
  *    are split when it starts and merged when it ends, during the race;
  *  - leased observers start a named lease, read it from fresh sockets as
  *    separate commands would, renew it, end it by name, or let it expire
@@ -109,7 +110,9 @@ static struct totals {
 	pthread_mutex_t lock;
 	uint64_t sessions, reads, clearing, checked, missing, extra, invented, stale;
 	uint64_t expired, expired_early, vanished, outlived, killed, renewed;
-	uint64_t owner_harvests, owner_missing, owner_extra, refused_live, precise;
+	uint64_t owner_harvests, owner_missing, owner_extra, refused_live;
+	/* precise sessions; times none was live and one started; and ended */
+	uint64_t precise, precise_splits, precise_merges;
 } tot = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 enum { OPT_OWNER = 256, OPT_TOGGLE, OPT_BOUND, OPT_LEASED, OPT_KILLERS,
@@ -130,7 +133,8 @@ static const struct argp_option options[] = {
 	{ "bound", OPT_BOUND, "N", 0, "Socket-bound observer threads (default 1)", 2 },
 	{ "leased", OPT_LEASED, "N", 0, "Leased observer threads (default 1)", 2 },
 	{ "precise", OPT_PRECISE, "N", 0,
-	  "One bound observer session in N asks for precise tracking (default 0: none)", 2 },
+	  "Each bound observer thread's sessions 0, N, 2N... ask for precise tracking "
+	  "(default 0: none)", 2 },
 	{ "killers", OPT_KILLERS, "N", 0,
 	  "Threads killing observer processes mid-dump (default 1)", 2 },
 	{ "json", 'j', NULL, 0, "Print the summary as one JSON object", 3 },
@@ -400,21 +404,34 @@ static void count(uint64_t *what)
 	pthread_mutex_unlock(&tot.lock);
 }
 
+/*
+ * Precise sessions live now: the domain is split while it is above zero
+ * (the kernel may merge a little later than the last one ends).
+ */
+static _Atomic unsigned int precise_live;
+
 static void *bound_observer(void *arg)
 {
 	uint64_t rng = cfg.seed * 7919 + (uintptr_t)arg;
 	struct session s;
 	struct dirty_nl n;
+	bool precise;
 	int rc;
 
 	session_begin(&s, "socket-bound observer");
-	while (!atomic_load(&finished)) {
+	/* Sessions 0, N, 2N... ask: no draw, so other runs' streams stay */
+	for (uint64_t k = 0; !atomic_load(&finished); k++) {
 		rc = dirty_nl_open(&n);
 		if (rc)
 			die("iommu-dirty", rc, NULL);
-		if (cfg.precise && rng_next(&rng) % cfg.precise == 0) {
+		precise = cfg.precise && k % cfg.precise == 0;
+		if (precise) {
 			rc = dirty_nl_observe_precise(&n, domain_id);
+			if (rc)
+				die("tracking-set enable --precise", rc, n.errmsg);
 			count(&tot.precise);
+			if (!atomic_fetch_add(&precise_live, 1))
+				count(&tot.precise_splits);
 		} else {
 			rc = dirty_nl_tracking_set(&n, domain_id, true, NULL, 0);
 		}
@@ -436,6 +453,9 @@ static void *bound_observer(void *arg)
 				die("tracking-set disable", rc, n.errmsg);
 		}
 		dirty_nl_close(&n);
+		if (precise && atomic_fetch_sub(&precise_live, 1) == 1 &&
+		    !atomic_load(&finished))
+			count(&tot.precise_merges);
 	}
 	session_end(&s);
 	return NULL;
@@ -689,6 +709,8 @@ static void report(void)
 		{ "renewed", tot.renewed },
 		{ "killed", tot.killed },
 		{ "precise_sessions", tot.precise },
+		{ "precise_splits", tot.precise_splits },
+		{ "precise_merges_in_race", tot.precise_merges },
 	};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)

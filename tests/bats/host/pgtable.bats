@@ -16,15 +16,28 @@ setup() {
 	_common_setup
 }
 
-# selftest MUTANT: boot with it; $log is the guest's serial log
+# selftest MUTANT: boot with it planted (0: none); $log is the guest's
+# serial log. The guest prints the parameter back, so a kernel that lacked
+# it (an unknown parameter is ignored) cannot pass for a planted one. Only
+# a planted boot may WARN: the selftest WARNs for each case it fails.
 selftest() {
-	local name=bats-pgtable-$1
-	run "$TOP/tests/vm/run" --name "$name" --allow-splat --timeout 300 \
-		--append "io_pgtable_arm.selftest_mutant=$1" -- true
+	local name=bats-pgtable-$1 splat=()
+	[ "$1" = 0 ] || splat=(--allow-splat)
+	run --separate-stderr "$TOP/tests/vm/run" --name "$name" "${splat[@]}" --timeout 300 \
+		--append "io_pgtable_arm.selftest_mutant=$1" -- \
+		cat /sys/module/io_pgtable_arm/parameters/selftest_mutant
 	assert_success
+	assert_output "$1"
 	log=$TOP/build/vm/$name/serial.log
-	grep 'arm-lpae io-pgtable: selftest: \(precise\|completed\|test failed\)' "$log" |
+	grep -E 'arm-lpae io-pgtable: selftest: (precise|completed)|selftest: test failed' "$log" |
 		sed 's/^/# /' >&3
+}
+
+# caught: the planted bug failed the split-and-merge case at both levels
+caught() {
+	grep -q 'arm-lpae io-pgtable: selftest: completed with 18 PASS 2 FAIL' "$log"
+	grep -Eq 'selftest: test failed for fmt idx 1[[:space:]]*$' "$log"
+	grep -Eq 'selftest: test failed for fmt idx 2[[:space:]]*$' "$log"
 }
 
 @test "io-pgtable-arm's selftest splits and merges 1 GiB and 2 MiB blocks without losing a dirty bit" {
@@ -38,15 +51,15 @@ selftest() {
 
 @test "the selftest catches a split that drops the dirty state (mutant 1)" {
 	selftest 1
-	grep -q 'arm-lpae io-pgtable: selftest: completed with 18 PASS 2 FAIL' "$log"
+	caught
 }
 
 @test "the selftest catches a merge that drops the dirty state (mutant 2)" {
 	selftest 2
-	grep -q 'arm-lpae io-pgtable: selftest: completed with 18 PASS 2 FAIL' "$log"
+	caught
 }
 
 @test "the selftest catches a merge that misses a write through a stale TLB entry (mutant 3)" {
 	selftest 3
-	grep -q 'arm-lpae io-pgtable: selftest: completed with 18 PASS 2 FAIL' "$log"
+	caught
 }

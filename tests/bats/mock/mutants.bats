@@ -13,6 +13,8 @@
 #   6  a read keeps nothing of a huge IOPTE beyond its range (exactread)
 #   7  a read frees the pending pages its range touches, bits and all
 #      (exactread: what a window keeps beyond itself is lost)
+#   8  the mock's merge of a split huge IOPTE drops its dirty state
+#      (granularity.bats: the page dirtied while split is lost)
 
 setup() {
 	load '../../helpers/common-setup'
@@ -111,4 +113,12 @@ exact_finds() {
 	plant 7
 	exact_finds --huge --owner none
 	exact_finds --huge --owner track
+}
+
+@test "mutant 8 (the mock's merge drops a block's dirty state) is caught by granularity.bats" {
+	plant 8
+	run bats --formatter tap -f "merging keeps its dirty bit" "$SUITES/granularity.bats"
+	echo "$output" | grep '^\(not \)\?ok' | sed 's/^/# /' >&3
+	assert_failure
+	assert_line --regexp '^not ok 1 one page under a 1 MiB IOPTE'
 }

@@ -72,19 +72,23 @@ noloss_clean() {
 	assert_equal "$(json_get "$s" '[.owner_paused, .owner_extra] | @csv')" "0,0"
 }
 
-# Precise tracking switched on and off during the race: one bound observer
-# session in two asks for it, so the huge IOPTEs are split when the first
-# such session starts and merged when the last one ends, while the owner
+# Precise tracking switched on and off during the race: every other session
+# of each bound observer thread asks for it (the reply must say the domain
+# is precise), so the huge IOPTEs are split when none was live and one
+# starts (precise_splits) and merged when the last ends, while the owner
 # marks and harvests and the other observers read. A split or a merge that
 # lost a dirty bit would show as a missing page, and the owner's harvests
-# must stay exactly its own pages across both.
+# must stay exactly its own pages across both. How many merges fall inside
+# the race depends on the machine (precise_merges_in_race, printed); that a
+# lossy merge is caught is mutants.bats' mutant 8.
 @test "huge IOPTEs split and merged during the race: no consumer misses a page" {
 	run -0 noloss --huge --size 8M --pages 1 --owner-toggle 0 --precise 2 \
 		--rounds "${NOLOSS_ROUNDS:-300}" --bound 2 --leased 1 --killers 1 --json
 	local s=${lines[-1]}
 	noloss_clean "$s"
 	assert_equal "$(json_get "$s" '[.owner_paused, .owner_extra] | @csv')" "0,0"
-	(( $(json_get "$s" .precise_sessions) > 0 && $(json_get "$s" .pages_checked) > 0 ))
+	echo "# $s" >&3
+	(( $(json_get "$s" .precise_splits) > 0 && $(json_get "$s" .pages_checked) > 0 ))
 }
 
 @test "huge IOPTEs split and merged during the race: no observer misses a page when they alone clear" {
@@ -92,5 +96,6 @@ noloss_clean() {
 		--rounds "${NOLOSS_ROUNDS:-300}" --bound 2 --leased 1 --killers 1 --json
 	local s=${lines[-1]}
 	noloss_clean "$s"
-	(( $(json_get "$s" .precise_sessions) > 0 && $(json_get "$s" .pages_checked) > 0 ))
+	echo "# $s" >&3
+	(( $(json_get "$s" .precise_splits) > 0 && $(json_get "$s" .pages_checked) > 0 ))
 }
