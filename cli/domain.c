@@ -178,14 +178,6 @@ static int changed(const struct iommudirty_domain *d, void *arg)
 	return 0;
 }
 
-/* enable --precise: the reply must say the domain is precise now */
-static int changed_precise(const struct iommudirty_domain *d, void *arg)
-{
-	if (!d->has_precise || !d->precise)
-		return -EPROTO;
-	return changed(d, arg);
-}
-
 int cmd_enable(struct cli *c, int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -207,7 +199,7 @@ int cmd_enable(struct cli *c, int argc, char **argv)
 	opts.name = a.name;
 	opts.lifetime = (uint32_t)a.lease;
 	opts.flags = a.precise ? IOMMUDIRTY_OBSERVE_PRECISE : 0;
-	rc = iommudirty_observe_opts(c->h, id, &opts, a.precise ? changed_precise : changed, c);
+	rc = iommudirty_observe_opts(c->h, id, &opts, changed, c);
 	/* a kernel older than precise tracking refuses the attribute it does not know */
 	if (rc == -EINVAL && a.precise && strstr(iommudirty_errmsg(c->h), "Unknown attribute"))
 		return cli_fail_domain(c, -EOPNOTSUPP, id, "cannot track domain %llu precisely: "

@@ -495,19 +495,36 @@ IOMMUDIRTY_API int iommudirty_observe(struct iommudirty *h, uint64_t id, const c
 	return tracking_set(h, id, true, name, lifetime, false, fn, arg);
 }
 
+/* The caller's callback, behind the check that a precise enable took */
+struct precise_reply {
+	iommudirty_domain_fn fn;
+	void *arg;
+};
+
+static int precise_reply(const struct iommudirty_domain *d, void *arg)
+{
+	const struct precise_reply *p = arg;
+
+	if (!d->has_precise || !d->precise)
+		return -EPROTO;
+	return p->fn ? p->fn(d, p->arg) : 0;
+}
+
 IOMMUDIRTY_API int iommudirty_observe_opts(struct iommudirty *h, uint64_t id,
 					   const struct iommudirty_observe_opts *opts,
 					   iommudirty_domain_fn fn, void *arg)
 {
 	struct iommudirty_observe_opts o;
+	struct precise_reply p = { fn, arg };
 	int rc = iommudirty_opts_copy(&o, sizeof(o), opts);
 
 	if (rc)
 		return rc;
 	if (o.flags & ~IOMMUDIRTY_OBSERVE_PRECISE)
 		return -EINVAL;
-	return tracking_set(h, id, true, o.name, o.lifetime, o.flags & IOMMUDIRTY_OBSERVE_PRECISE,
-			    fn, arg);
+	if (!(o.flags & IOMMUDIRTY_OBSERVE_PRECISE))
+		return tracking_set(h, id, true, o.name, o.lifetime, false, fn, arg);
+	return tracking_set(h, id, true, o.name, o.lifetime, true, precise_reply, &p);
 }
 
 IOMMUDIRTY_API int iommudirty_unobserve(struct iommudirty *h, uint64_t id, const char *name,

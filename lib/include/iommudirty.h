@@ -207,7 +207,8 @@ struct iommudirty_observe_opts {
 /*
  * Ask for precise tracking: the domain's huge IOPTEs are split while any
  * observer that asked remains. -EOPNOTSUPP (and why in errmsg) when the
- * domain's driver cannot; the observer is then not started.
+ * domain's driver cannot; the observer is then not started. -EPROTO when
+ * the kernel's reply says the domain is not precise after all.
  */
 #define IOMMUDIRTY_OBSERVE_PRECISE (1u << 0)
 
