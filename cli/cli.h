@@ -88,11 +88,13 @@ int cli_domain_args(struct cli *c, const struct argp *argp, int argc, char **arg
  * Option values several commands take, with one wording for their errors
  * (argp_error() exits on bad input): an interval of 1 to @max_s whole
  * seconds, in ms; a rate with its unit (--bandwidth, --cpu-dirty-rate),
- * in bytes/s, 0 allowed only if @zero_ok; --downtime, 1 to 3600000 ms.
+ * in bytes/s, 0 allowed only if @zero_ok; --downtime, 1 to 3600000 ms;
+ * a lease name (--name), 1 to IOMMUDIRTY_LEASE_NAME_MAX bytes.
  */
 uint64_t cli_arg_interval_ms(struct argp_state *state, const char *arg, uint64_t max_s);
 uint64_t cli_arg_rate(struct argp_state *state, const char *opt, const char *arg, bool zero_ok);
 uint64_t cli_arg_downtime_ms(struct argp_state *state, const char *arg);
+const char *cli_arg_lease_name(struct argp_state *state, const char *arg);
 
 /* The exit status for a negative errno (0 for 0). */
 int cli_exit_for(int rc);

@@ -146,9 +146,7 @@ static error_t lease_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case OPT_NAME:
-		if (!*arg || strlen(arg) > 31)
-			argp_error(state, "a lease name has 1 to 31 characters");
-		a->name = arg;
+		a->name = cli_arg_lease_name(state, arg);
 		return 0;
 	case OPT_LEASE:
 		if (parse_duration(arg, &a->lease) || !a->lease || a->lease > 604800)

@@ -54,9 +54,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'n':
-		if (!*arg || strlen(arg) > 31)
-			argp_error(state, "a lease name has 1 to 31 characters");
-		d->a.name = arg;
+		d->a.name = cli_arg_lease_name(state, arg);
 		break;
 	case OPT_IOVA:
 		if (parse_size(arg, &d->opts.iova))

@@ -342,6 +342,14 @@ uint64_t cli_arg_downtime_ms(struct argp_state *state, const char *arg)
 	return v;
 }
 
+const char *cli_arg_lease_name(struct argp_state *state, const char *arg)
+{
+	if (!*arg || strlen(arg) > IOMMUDIRTY_LEASE_NAME_MAX)
+		argp_error(state, "a lease name has 1 to %d bytes, not %zu", IOMMUDIRTY_LEASE_NAME_MAX,
+			   strlen(arg));
+	return arg;
+}
+
 error_t cli_collect(int key, char *arg, struct argp_state *state)
 {
 	struct cli_args *a = state->input;

@@ -29,6 +29,10 @@
 #define SOL_NETLINK 270
 #endif
 
+/* The public header spells the kernel's limit without including uapi */
+_Static_assert(IOMMUDIRTY_LEASE_NAME_MAX == IOMMU_DIRTY_LEASE_NAME_MAX_LEN,
+	       "IOMMUDIRTY_LEASE_NAME_MAX is not the kernel's lease name limit");
+
 struct iommudirty {
 	struct nl_sock *sk;
 	int family;

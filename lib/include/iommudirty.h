@@ -188,6 +188,9 @@ typedef int (*iommudirty_map_fn)(const struct iommudirty_map *m, void *arg);
 IOMMUDIRTY_API int iommudirty_maps(struct iommudirty *h, uint64_t id, iommudirty_map_fn fn,
 				   void *arg);
 
+/* The longest lease name, in bytes (the kernel's IOMMU_DIRTY_LEASE_NAME_MAX_LEN). */
+#define IOMMUDIRTY_LEASE_NAME_MAX 31
+
 /*
  * Start (or renew) observing domain @id: as lease @name for @lifetime
  * seconds (0: the kernel's default, an hour), or, with @name NULL, bound

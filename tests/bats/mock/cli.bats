@@ -182,7 +182,10 @@ print([16777216 + i * int(sys.argv[2]) for i in range(len(b) * 8) if b[i // 8] >
 	run -2 iommu-dirtyctl enable "$id" --lease 8d
 	run -2 iommu-dirtyctl enable "$id" --lease 0
 	run -2 iommu-dirtyctl enable "$id" --name ""
-	run -2 iommu-dirtyctl enable "$id" --name 0123456789012345678901234567890123
+	assert_output --partial "a lease name has 1 to 31 bytes, not 0"
+	# one byte over the kernel's IOMMU_DIRTY_LEASE_NAME_MAX_LEN (isolation.bats uses 31)
+	run -2 iommu-dirtyctl dump "$id" --name 01234567890123456789012345678901
+	assert_output --partial "a lease name has 1 to 31 bytes, not 32"
 	run -2 iommu-dirtyctl watch "$id" --interval 0
 	run -2 iommu-dirtyctl list extra
 	run -2 iommu-dirtyctl disable "$id" --lease 1h
