@@ -120,8 +120,11 @@ configure() {
 	kmake "$tmp" tinyconfig >/dev/null
 	(cd "$src" && KCONFIG_CONFIG="$tmp/.config" scripts/kconfig/merge_config.sh -m -O "$tmp" "$tmp/.config" "${frags[@]}" >/dev/null)
 	kmake "$tmp" olddefconfig >/dev/null
+	# A later fragment overrides an earlier one, as merge_config does: the
+	# last setting of each symbol is the one checked
 	mapfile -t wanted < <(sed -n -e 's/^# \(CONFIG_[A-Z0-9_]*\) is not set/\1=n/p' \
-		-e '/^CONFIG_/p' "${frags[@]}")
+		-e '/^CONFIG_/p' "${frags[@]}" | awk -F= '{ last[$1] = $0; order[$1] = NR }
+		END { for (s in last) print order[s], last[s] }' | sort -n | cut -d' ' -f2)
 	msg=$(kconfig_check "$tmp/.config" "${wanted[@]}") || { echo "kernel.sh: $msg" >&2; exit 1; }
 	cmp -s "$tmp/.config" "$obj/.config" || cp "$tmp/.config" "$obj/.config"
 	echo "$hash" >"$obj/.config-hash"

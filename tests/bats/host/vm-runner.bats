@@ -45,6 +45,9 @@ setup() {
 	[[ $stderr == *"WARNING: CPU: 0 PID: 1 at fake/flood.c:1 early"* ]]
 }
 
+# make check runs this one after the debug kernel, built beside the guest
+# stages, is ready (stage debug-host)
+# bats test_tags=debug-kernel
 @test "a real WARN in the debug kernel fails the run" {
 	[ -f "$TOP/build/linux/bzImage-debug" ] || skip "no debug kernel built (make kernel KERNEL_VARIANT=debug)"
 	run -125 --separate-stderr "$RUN" --name bats-warn --variant debug -- sh -c \
@@ -62,4 +65,6 @@ setup() {
 	assert_output --partial "--iommu must be none or intel"
 	run -2 "$RUN" --kernel /nonexistent -- true
 	assert_output --partial "no kernel at /nonexistent"
+	run -2 "$RUN" --iommu intel --variant debug -- true
+	assert_output --partial "the debug kernel has no VT-d driver"
 }

@@ -478,7 +478,7 @@ print({s.labels["comm"] for f in parse(sys.stdin.read()) for s in f.samples if s
 	stop_owner
 	OWNER_PID=
 	kill -CONT "$m"
-	for _ in $(seq 300); do grep -q '"event":"lost"' "$out" && break; sleep 0.1; done
+	await "$m" grep -q '"event":"lost"' "$out"
 	kill -TERM "$m"
 	wait "$m"
 	validate-json monitor --lines <"$out"

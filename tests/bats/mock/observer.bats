@@ -71,7 +71,7 @@ read_iovas() {
 	local dom
 	dom=$(owner_domain)
 	touch "$GO"
-	for _ in $(seq 300); do [ -e "$marked" ] && break; sleep 0.1; done
+	await "$OWNER_PID" test -e "$marked"
 	run -0 observe "$dom" enable read touch="$harvest" wait="$DONE" read disable
 	# the observer saw the owner's pages, and exactly once: the harvest
 	# hands it nothing it has read already
@@ -186,7 +186,7 @@ read_iovas() {
 	dom=$(owner_domain)
 	mock-owner --no-dirty-alloc --no-enable --hold --ready "$ready" >/dev/null 2>&1 &
 	PLAIN_PID=$!
-	for _ in $(seq 300); do [ -s "$ready" ] && break; sleep 0.1; done
+	await "$PLAIN_PID" test -s "$ready"
 	plain=$(observe find "$PLAIN_PID" "$(jq -r '.domains[0].hwpt' "$ready")")
 
 	run -95 observe "$plain" enable

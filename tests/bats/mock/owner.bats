@@ -28,6 +28,7 @@ pages_every() { echo $(( ($3 - $1 + $2 - 1) / $2 )); }
 	assert_equal "$(json_get "${lines[0]}" .harvested)" 3
 }
 
+# bats test_tags=userspace
 @test "random pages are distinct and the same for the same seed" {
 	local log=$BATS_TEST_TMPDIR/pages
 	run -0 mock-owner --size 4M --random 500 --seed 7 --rounds 2 --exact --json --pages-log "$log.7a"
@@ -85,11 +86,12 @@ pages_every() { echo $(( ($3 - $1 + $2 - 1) / $2 )); }
 	assert_equal "$stderr" "mock-owner: IOMMU_HWPT_SET_DIRTY_TRACKING: Operation not supported"
 }
 
+# bats test_tags=userspace
 @test "the ready file names the held domains until the owner is signalled" {
 	local ready=$BATS_TEST_TMPDIR/ready.json
 	mock-owner --domains 2 --size 1M --rounds 0 --interval 50 --ready "$ready" >/dev/null &
 	local pid=$!
-	for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.1; done
+	await "$pid" test -s "$ready"
 	assert_equal "$(jq -r .pid "$ready")" "$pid"
 	assert_equal "$(jq '.domains | length' "$ready")" 2
 	assert_equal "$(jq '[.domains[].hwpt] | unique | length' "$ready")" 2
@@ -99,6 +101,7 @@ pages_every() { echo $(( ($3 - $1 + $2 - 1) / $2 )); }
 	assert_equal "$rc" 0
 }
 
+# bats test_tags=userspace
 @test "malformed options are refused with exit status 2 before touching iommufd" {
 	run -2 mock-owner --size 3K
 	assert_output --partial "multiple of"

@@ -69,7 +69,7 @@ churn_clean() {
 @test "a dump of thousands of domains through libnl sees every one of them" {
 	mock-owner --domains 2000 --size 64K --no-enable --hold --ready "$BATS_TEST_TMPDIR/ready" >/dev/null &
 	local owner=$!
-	for _ in $(seq 1200); do [ -s "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.1; done
+	await "$owner" test -s "$BATS_TEST_TMPDIR/ready"
 	run -0 dump-loop --count 1
 	# the owner's 2000 domains and nothing else: one dump message each
 	assert_equal "$(jq .seen <<<"$output")" 2000
