@@ -124,7 +124,7 @@ configure() {
 	# last setting of each symbol is the one checked
 	mapfile -t wanted < <(sed -n -e 's/^# \(CONFIG_[A-Z0-9_]*\) is not set/\1=n/p' \
 		-e '/^CONFIG_/p' "${frags[@]}" | awk -F= '{ last[$1] = $0; order[$1] = NR }
-		END { for (s in last) print order[s], last[s] }' | sort -n | cut -d' ' -f2)
+		END { for (s in last) print order[s], last[s] }' | sort -n | cut -d' ' -f2-)
 	msg=$(kconfig_check "$tmp/.config" "${wanted[@]}") || { echo "kernel.sh: $msg" >&2; exit 1; }
 	cmp -s "$tmp/.config" "$obj/.config" || cp "$tmp/.config" "$obj/.config"
 	echo "$hash" >"$obj/.config-hash"

@@ -10,13 +10,18 @@ _common_setup() {
 
 # await PID COMMAND...: run COMMAND until it succeeds while process PID,
 # which is to make it succeed, lives; once PID is gone, COMMAND's last try
-# is the answer. No bound in seconds: a slow machine is not a failure, and
-# a hang is the VM runner's timeout.
+# is the answer. The bound, AWAIT_MAX seconds (default 600), is not a
+# speed limit: it only stops one hung test from taking the rest of its
+# stage down with it at the VM runner's timeout.
 await() {
-	local pid=$1
+	local pid=$1 end=$((SECONDS + ${AWAIT_MAX:-600}))
 	shift
 	until "$@"; do
 		kill -0 "$pid" 2>/dev/null || { "$@"; return; }
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "await: gave up after ${AWAIT_MAX:-600}s with process $pid alive: $*" >&2
+			return 1
+		fi
 		sleep 0.1
 	done
 }

@@ -13,9 +13,11 @@ setup() {
 }
 
 @test "the guest runs our kernel with iommufd and sees the work tree at its host path" {
-	run -0 "$RUN" --name bats-tree -- sh -c 'test -c /dev/iommu && pwd && test -w /tmp && echo writable'
+	run -0 "$RUN" --name bats-tree -- sh -c 'test -c /dev/iommu && pwd && test -w /tmp && echo writable && nproc'
 	assert_line --index 0 "$PWD"
 	assert_line --index 1 writable
+	# both vCPUs: the races need two (without ACPI the guest finds one)
+	assert_line --index 2 2
 }
 
 @test "--iommu intel adds a VT-d unit and the e1000 at 00:05.0" {
@@ -51,8 +53,10 @@ setup() {
 @test "a real WARN in the debug kernel fails the run" {
 	[ -f "$TOP/build/linux/bzImage-debug" ] || skip "no debug kernel built (make kernel KERNEL_VARIANT=debug)"
 	run -125 --separate-stderr "$RUN" --name bats-warn --variant debug -- sh -c \
-		'echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT'
+		'nproc; echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT'
 	[[ $stderr == *"WARNING: CPU: "*"lkdtm"* ]]
+	# the debug kernel's races run on both vCPUs too
+	assert_output 2
 }
 
 @test "a hung guest is killed after the timeout with a clear message" {
