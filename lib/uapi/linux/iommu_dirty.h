@@ -12,8 +12,9 @@
 /**
  * enum iommu_dirty_mechanism - How a domain's IOMMU records DMA writes.
  * @IOMMU_DIRTY_MECHANISM_NONE: The domain cannot track dirty pages.
- * @IOMMU_DIRTY_MECHANISM_MOCK: The iommufd selftest mock IOMMU
- *   (CONFIG_IOMMUFD_TEST).
+ * @IOMMU_DIRTY_MECHANISM_MOCK: Test only: the iommufd selftest mock IOMMU,
+ *   which only a kernel built with CONFIG_IOMMUFD_TEST (never a production
+ *   kernel) reports.
  * @IOMMU_DIRTY_MECHANISM_INTEL_SSADS: Intel VT-d second-stage access/dirty
  *   bits (ecap SLADS).
  * @IOMMU_DIRTY_MECHANISM_AMD_HD: AMD IOMMU host dirty bit (EFR HDSup).
@@ -33,7 +34,9 @@ enum iommu_dirty_mechanism {
  *   by its hw_info.
  * @IOMMU_DIRTY_IOMMU_TYPE_UNKNOWN: The driver does not report hardware
  *   information.
- * @IOMMU_DIRTY_IOMMU_TYPE_MOCK: The iommufd selftest mock IOMMU.
+ * @IOMMU_DIRTY_IOMMU_TYPE_MOCK: Test only: the iommufd selftest mock IOMMU,
+ *   which only a kernel built with CONFIG_IOMMUFD_TEST (never a production
+ *   kernel) reports.
  * @IOMMU_DIRTY_IOMMU_TYPE_INTEL_VTD: Intel VT-d.
  * @IOMMU_DIRTY_IOMMU_TYPE_AMD: AMD IOMMU.
  * @IOMMU_DIRTY_IOMMU_TYPE_ARM_SMMUV3: ARM SMMUv3.
