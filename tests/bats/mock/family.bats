@@ -115,6 +115,17 @@ owner_domain() {
 	assert_output --partial "'msg': 'no such device bound to iommufd'"
 }
 
+@test "a lease name longer than IOMMU_DIRTY_LEASE_NAME_MAX_LEN is refused by the policy" {
+	# 32 bytes, one over; isolation.bats sets and reads 31-byte names
+	local long=01234567890123456789012345678901
+	run -1 ynl --do tracking-set --json "{\"id\": 1, \"enable\": 1, \"observer-name\": \"$long\"}"
+	assert_output --partial "error: -22"
+	assert_output --partial "'bad-attr': '.observer-name'"
+	run -1 ynl --dump bitmap-get --json "{\"domain-id\": 1, \"observer-name\": \"$long\"}"
+	assert_output --partial "error: -22"
+	assert_output --partial "'bad-attr': '.observer-name'"
+}
+
 @test "map-get lists a domain's areas in IOVA order, as they were mapped" {
 	# one 2 MiB buffer mapped four times, back to back: four adjacent areas
 	start_owner --size 8M --chunk 2M --rounds 0 --interval 200
