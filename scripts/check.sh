@@ -18,7 +18,8 @@
 #               the host tests tagged debug-kernel (TAP: debug-host)
 #
 # The debug kernel builds in the background from the end of the build
-# stage; the debug stages wait for it (build-debug in the times).
+# stage; the debug stages wait for it (build-debug in the times). The
+# compile stage runs in the background beside the debug guest stages.
 #
 # CHECK_STAGES="unit mock" limits the run; SKIP_DEBUG=1 leaves out the debug
 # kernel (a developer's shortcut; CI runs everything). A stage left out
@@ -63,6 +64,11 @@ build() {
 	scripts/kernel.sh default && make -s all selftest
 }
 
+# Background builds run in their own process groups, so that an
+# interrupted make check stops them and all their children.
+bg_groups=()
+trap 'for g in "${bg_groups[@]}"; do kill -- -"$g" 2>/dev/null; done' EXIT
+
 # The guest stages keep one core busy and leave the other idle (TCG runs
 # the tests' one busy vCPU on one thread), so the debug kernel builds
 # beside them, niced: the suites keep their core and the build takes the
@@ -70,10 +76,9 @@ build() {
 debug_build_start() {
 	say "build-debug: kernel (debug) in the background, log $R/build-debug.log"
 	debug_t0=$SECONDS
-	# its own process group, so that an interrupted make check stops it all
 	setsid nice -n 10 scripts/kernel.sh debug >"$R/build-debug.log" 2>&1 &
 	debug_pid=$!
-	trap 'kill -- -"$debug_pid" 2>/dev/null' EXIT
+	bg_groups+=("$debug_pid")
 }
 
 # debug_build_wait: how long the stages waited for it is the stage's time;
@@ -82,7 +87,6 @@ debug_build_wait() {
 	local rc=0
 	say "build-debug: waiting for the background build"
 	wait "$debug_pid" || rc=$?
-	trap - EXIT
 	echo "  build-debug took $((SECONDS - debug_t0))s in all" | tee -a "$R/build-debug.log"
 	if [ "$rc" -ne 0 ]; then
 		tail -30 "$R/build-debug.log"
@@ -178,10 +182,24 @@ run_fail_nth() {
 		tests/selftest/expected-pass-fail-nth.txt --variant debug --timeout 1800
 }
 
-run_compile() {
-	say "compile: the series in configurations the VM does not boot"
-	scripts/compile-check.sh | tee "$R/compile.tap"
-	tap_guard compile "${PIPESTATUS[0]}"
+# The compile stage only builds, so it runs in the background beside the
+# debug guest stages (one busy core); its time is its own, and its TAP is
+# shown when it is collected at the end.
+compile_start() {
+	say "compile: the series in configurations the VM does not boot, in the background"
+	setsid bash -c 't0=$SECONDS; scripts/compile-check.sh >"$1/compile.tap" 2>"$1/compile.log"
+		rc=$?; echo $((SECONDS - t0)) >"$1/compile.secs"; exit $rc' compile "$R" &
+	compile_pid=$!
+	bg_groups+=("$compile_pid")
+}
+
+compile_wait() {
+	local rc=0
+	say "compile: collecting the background builds"
+	wait "$compile_pid" || rc=$?
+	printf '%-11s %5ds\n' compile "$(cat "$R/compile.secs" 2>/dev/null || echo 0)" >>"$R/times"
+	cat "$R/compile.tap"
+	tap_guard compile "$rc"
 }
 
 # The generated YNL files in the patches must be what the spec generates.
@@ -206,7 +224,6 @@ if ! timed build build; then
 	stage_failed build "the build failed (see above)"
 else
 	want debug-mock && debug_build_start
-	want compile && timed compile run_compile
 	want generated && timed generated run_generated
 	want unit && timed unit run_unit
 	want host && timed host run_bats host -- --filter-tags '!debug-kernel' tests/bats/host
@@ -223,6 +240,7 @@ else
 			stage_failed debug-mock "the debug kernel did not build (see $R/build-debug.log)"
 		fi
 	fi
+	want compile && compile_start
 	# The host suites' tests that boot the debug kernel
 	[ "$debug_built" = 1 ] && want host &&
 		timed debug-host run_bats debug-host -- --filter-tags debug-kernel tests/bats/host
@@ -236,6 +254,7 @@ else
 		tests/bats/mock/race.bats tests/bats/mock/trace.bats tests/bats/mock/noloss.bats \
 		tests/bats/mock/fuzz.bats tests/bats/mock/failnth.bats
 	[ "$debug_built" = 1 ] && timed fail-nth run_fail_nth
+	want compile && compile_wait
 fi
 # Stages left out show in the summary as skipped, never as silence.
 for s in $all_stages; do
