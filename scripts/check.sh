@@ -61,7 +61,8 @@ tap_guard() {
 
 build() {
 	say "build: kernel (default), userspace, selftest"
-	scripts/kernel.sh default && make -s all selftest
+	# the userspace on every core too (26 s serial, 16 s with -j2 here)
+	scripts/kernel.sh default && make -s -j"$(nproc)" all selftest
 }
 
 # Background builds run in their own process groups, so that an
