@@ -70,10 +70,10 @@ build() {
 bg_groups=()
 trap 'for g in "${bg_groups[@]}"; do kill -- -"$g" 2>/dev/null; done' EXIT
 
-# The guest stages keep one core busy and leave the other idle (TCG runs
-# the tests' one busy vCPU on one thread), so the debug kernel builds
-# beside them, niced: the suites keep their core and the build takes the
-# rest. It only needs the series applied, which the default build did.
+# A guest stage leaves part of the two cores idle (QEMU runs each vCPU on
+# its own thread, and a test often has one busy process, or waits), so the
+# debug kernel builds beside them, niced: it takes what the guest leaves.
+# It only needs the series applied, which the default build did.
 debug_build_start() {
 	say "build-debug: kernel (debug) in the background, log $R/build-debug.log"
 	debug_t0=$SECONDS
@@ -184,8 +184,8 @@ run_fail_nth() {
 }
 
 # The compile stage only builds, so it runs in the background beside the
-# debug guest stages (one busy core); its time is its own, and its TAP is
-# shown when it is collected at the end.
+# debug guest stages; its time is its own, and its TAP is shown when it is
+# collected at the end.
 compile_start() {
 	say "compile: the series in configurations the VM does not boot, in the background"
 	setsid bash -c 't0=$SECONDS; scripts/compile-check.sh >"$1/compile.tap" 2>"$1/compile.log"
