@@ -68,7 +68,19 @@ build() {
 # Background builds run in their own process groups, so that an
 # interrupted make check stops them and all their children.
 bg_groups=()
-trap 'for g in "${bg_groups[@]}"; do kill -- -"$g" 2>/dev/null; done' EXIT
+bg_stop() {
+	local g
+	for g in "${bg_groups[@]}"; do kill -- -"$g" 2>/dev/null; done
+}
+trap bg_stop EXIT
+
+# bg_start COMMAND...: COMMAND in the background in a process group of its
+# own, stopped with make check; its pid (and group) in bg_pid.
+bg_start() {
+	setsid "$@" &
+	bg_pid=$!
+	bg_groups+=("$bg_pid")
+}
 
 # A guest stage leaves part of the two cores idle (QEMU runs each vCPU on
 # its own thread, and a test often has one busy process, or waits), so the
@@ -77,9 +89,8 @@ trap 'for g in "${bg_groups[@]}"; do kill -- -"$g" 2>/dev/null; done' EXIT
 debug_build_start() {
 	say "build-debug: kernel (debug) in the background, log $R/build-debug.log"
 	debug_t0=$SECONDS
-	setsid nice -n 10 scripts/kernel.sh debug >"$R/build-debug.log" 2>&1 &
-	debug_pid=$!
-	bg_groups+=("$debug_pid")
+	bg_start nice -n 10 scripts/kernel.sh debug >"$R/build-debug.log" 2>&1
+	debug_pid=$bg_pid
 }
 
 # debug_build_wait: how long the stages waited for it is the stage's time;
@@ -188,10 +199,9 @@ run_fail_nth() {
 # collected at the end.
 compile_start() {
 	say "compile: the series in configurations the VM does not boot, in the background"
-	setsid bash -c 't0=$SECONDS; scripts/compile-check.sh >"$1/compile.tap" 2>"$1/compile.log"
-		rc=$?; echo $((SECONDS - t0)) >"$1/compile.secs"; exit $rc' compile "$R" &
-	compile_pid=$!
-	bg_groups+=("$compile_pid")
+	bg_start bash -c 't0=$SECONDS; scripts/compile-check.sh >"$1/compile.tap" 2>"$1/compile.log"
+		rc=$?; echo $((SECONDS - t0)) >"$1/compile.secs"; exit $rc' compile "$R"
+	compile_pid=$bg_pid
 }
 
 compile_wait() {
