@@ -52,7 +52,7 @@ DEPS := $(if $(filter-out $(PACKAGING_GOALS),$(or $(MAKECMDGOALS),all)),$(DEPS_O
 LIB_VERSION := $(shell sed -n 's/^[#]define IOMMUDIRTY_VERSION "\([0-9.]*\)"$$/\1/p' \
 	lib/include/iommudirty.h)
 LIB_SONAME := libiommudirty.so.0
-LIB_SRCS := lib/iommudirty.c lib/parse.c lib/names.c
+LIB_SRCS := lib/iommudirty.c lib/parse.c lib/reader.c lib/names.c
 LIB_HDRS := lib/include/iommudirty.h lib/internal.h lib/uapi/linux/iommu_dirty.h
 NL_CFLAGS = $$(pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $$(pkg-config --libs libnl-genl-3.0)

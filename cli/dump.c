@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bitmap.h"
 #include "cli.h"
 #include "opts.h"
 
@@ -27,6 +28,9 @@ struct dump {
 	uint64_t dirty, runs;
 	uint64_t start_ns, shown_ns;
 	bool progress;
+	/* hex: where the last chunk ended, and whether a run reached its end */
+	uint64_t next_iova;
+	bool carry;
 	/* raw: the word being filled and its index in the window's bitmap */
 	uint64_t raw_word, raw_index, page;
 	/* the domain, for checks */
@@ -131,13 +135,28 @@ static int raw_flush(struct dump *d, uint64_t index)
 	return 0;
 }
 
-/* Set bits [first, first + n) of the window's bitmap; runs come in order. */
-static int raw_set(struct dump *d, uint64_t first, uint64_t n)
+/*
+ * raw: OR a chunk's @n bits into the window's bitmap from bit @first on, a
+ * word at a time; chunks come in order.
+ */
+static int raw_put_bits(struct dump *d, uint64_t first, const uint64_t *bits, uint64_t n)
 {
-	for (uint64_t b = first; b < first + n; b++) {
-		if (raw_flush(d, b / 64))
+	unsigned int shift = first % 64;
+
+	for (uint64_t w = 0; w < (n + 63) / 64; w++) {
+		uint64_t v = bits[w], index = first / 64 + w;
+
+		if (w == n / 64)
+			v &= (UINT64_C(1) << n % 64) - 1;
+		if (raw_flush(d, index))
 			return -EIO;
-		d->raw_word |= 1ULL << (b % 64);
+		d->raw_word |= v << shift;
+		/* The word's high bits spill into the next word of the window */
+		if (shift && v >> (64 - shift)) {
+			if (raw_flush(d, index + 1))
+				return -EIO;
+			d->raw_word |= v >> (64 - shift);
+		}
 	}
 	return 0;
 }
@@ -149,16 +168,12 @@ static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
 
 	d->dirty += pages;
 	d->runs++;
-	if (d->format == FMT_RAW)
-		return raw_set(d, (iova - d->opts.iova) / d->page, pages * (page_size / d->page));
-	if (d->format == FMT_EXTENTS) {
-		if (c->json) {
-			cli_json_extent(&c->j, iova, pages);
-		} else {
-			printf("0x%016llx-0x%016llx %llu page%s\n", (unsigned long long)iova,
-			       (unsigned long long)(iova + pages * page_size - 1),
-			       (unsigned long long)pages, pages == 1 ? "" : "s");
-		}
+	if (c->json) {
+		cli_json_extent(&c->j, iova, pages);
+	} else {
+		printf("0x%016llx-0x%016llx %llu page%s\n", (unsigned long long)iova,
+		       (unsigned long long)(iova + pages * page_size - 1),
+		       (unsigned long long)pages, pages == 1 ? "" : "s");
 	}
 	progress(d);
 	return 0;
@@ -170,8 +185,15 @@ static int on_chunk(const struct iommudirty_chunk *ch, void *arg)
 	struct cli *c = d->c;
 	uint64_t words = (ch->pages + 63) / 64;
 
-	if (d->format != FMT_HEX)
-		return 0;
+	d->dirty += bitmap_count_andnot(ch->bits, NULL, ch->pages);
+	progress(d);
+	if (d->format == FMT_RAW)
+		return raw_put_bits(d, (ch->iova - d->opts.iova) / d->page, ch->bits, ch->pages);
+	/* A run goes on from the previous chunk only if the chunks touch */
+	if (ch->iova != d->next_iova)
+		d->carry = false;
+	d->runs += bitmap_count_runs(ch->bits, ch->pages, &d->carry);
+	d->next_iova = ch->iova + ch->pages * ch->page_size;
 	if (c->json) {
 		json_obj_open(&c->j, NULL);
 		json_u64(&c->j, "iova", ch->iova);
@@ -244,7 +266,7 @@ int cmd_dump(struct cli *c, int argc, char **argv)
 	};
 	struct dump d = { .c = c, .a = { .name = CLI_DEFAULT_LEASE_NAME },
 			  .opts = { .sz = sizeof(d.opts) } };
-	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .chunk = on_chunk, .run = on_run };
+	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs) };
 	uint64_t id;
 	int rc = cli_domain_args(c, &argp, argc, argv, &d.a, true, &id);
 
@@ -257,7 +279,17 @@ int cmd_dump(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	d.opts.name = d.a.name;
-	d.opts.extents = d.format == FMT_EXTENTS;
+	/*
+	 * extents: the kernel sends each chunk in whichever form is smaller and
+	 * the library hands over runs. hex and raw print bitmaps: they ask for
+	 * bitmaps and take them a word at a time.
+	 */
+	if (d.format == FMT_EXTENTS) {
+		d.opts.format = IOMMUDIRTY_FORMAT_ADAPTIVE;
+		cbs.run = on_run;
+	} else {
+		cbs.chunk = on_chunk;
+	}
 	d.progress = isatty(STDERR_FILENO);
 	d.start_ns = clock_ns(CLOCK_MONOTONIC);
 	if (c->json) {

@@ -99,7 +99,7 @@ static int domain_now(const struct iommudirty_domain *d, void *arg)
 static int measure(struct cli *c, struct rate *r, uint64_t id)
 {
 	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = on_run };
-	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
+	struct iommudirty_read_opts opts = { .sz = sizeof(opts), .format = IOMMUDIRTY_FORMAT_ADAPTIVE };
 	uint64_t last, next, now;
 	int rc = cli_observe_from_now(c->h, id);
 

@@ -400,7 +400,7 @@ static int on_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
  */
 static void read_domain(struct cli *c, struct record *r, struct rdom *d)
 {
-	struct iommudirty_read_opts opts = { .sz = sizeof(opts), .extents = true,
+	struct iommudirty_read_opts opts = { .sz = sizeof(opts), .format = IOMMUDIRTY_FORMAT_ADAPTIVE,
 					     .page_size = d->page_size };
 	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = on_run };
 	struct rec_interval iv = { .id = d->id, .since = d->since };

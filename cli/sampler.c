@@ -131,7 +131,7 @@ static int on_dumped(const struct iommudirty_domain *d, void *arg)
 /* Read what our observer collected since the last refresh. */
 static void read_observed(struct sampler *s, struct sample_row *r)
 {
-	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
+	struct iommudirty_read_opts opts = { .sz = sizeof(opts), .format = IOMMUDIRTY_FORMAT_ADAPTIVE };
 	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = cli_tally_run };
 	int rc = iommudirty_read(s->h, r->id, &opts, &cbs, &r->read);
 
@@ -276,7 +276,7 @@ int sampler_event_fd(const struct sampler *s)
 
 int cli_observe_from_now(struct iommudirty *h, uint64_t id)
 {
-	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
+	struct iommudirty_read_opts opts = { .sz = sizeof(opts), .format = IOMMUDIRTY_FORMAT_ADAPTIVE };
 	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = cli_tally_run };
 	struct cli_tally backlog = { 0 };
 	int rc = iommudirty_observe(h, id, NULL, 0, NULL, NULL);

@@ -73,7 +73,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 		"DOMAIN := " CLI_DOMAIN_SYNTAX, NULL, NULL, NULL
 	};
 	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = cli_tally_run };
-	struct iommudirty_read_opts opts = { .sz = sizeof(opts) };
+	struct iommudirty_read_opts opts = { .sz = sizeof(opts), .format = IOMMUDIRTY_FORMAT_ADAPTIVE };
 	struct watch w = { .interval_ms = 1000 };
 	uint64_t id, last, next, now;
 	int rc = cli_domain_args(c, &argp, argc, argv, &w.a, true, &id);

@@ -39,6 +39,25 @@ int iommudirty_parse_map(struct nlattr *head, int len, struct iommudirty_map *m)
  */
 int iommudirty_opts_copy(void *dst, size_t known, const void *src);
 
+/*
+ * A bitmap-get in progress: the caller's callbacks, and the run kept until
+ * it cannot grow.
+ */
+struct iommudirty_reader {
+	const struct iommudirty_read_cbs *cbs;
+	void *arg;
+	uint64_t run_iova, run_pages, page_size;
+	bool stopped;	/* a callback returned non-zero: never call it again */
+};
+
+/*
+ * One reply's attributes to the callbacks. -EINVAL if malformed, -ENOMEM,
+ * or what a callback returned.
+ */
+int iommudirty_reader_msg(struct iommudirty_reader *r, struct nlattr *head, int len);
+/* Hand the kept run to the caller: at the end of the read. */
+int iommudirty_reader_flush(struct iommudirty_reader *r);
+
 /* NLA_UINT: 4 or 8 bytes */
 uint64_t iommudirty_get_uint(const struct nlattr *a);
 

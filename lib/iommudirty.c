@@ -537,91 +537,11 @@ IOMMUDIRTY_API int iommudirty_unobserve(struct iommudirty *h, uint64_t id, const
 	return tracking_set(h, id, false, name, 0, false, fn, arg);
 }
 
-/* The runs of set bits of a raw chunk. */
-static int chunk_runs(const struct iommudirty_chunk *c, const struct iommudirty_read_cbs *cbs,
-		      void *arg)
-{
-	uint64_t i = 0, start;
-	int rc;
-
-	while (i < c->pages) {
-		if (!c->bits[i / 64]) {
-			i = (i / 64 + 1) * 64;
-			continue;
-		}
-		if (!(c->bits[i / 64] >> (i % 64) & 1)) {
-			i++;
-			continue;
-		}
-		start = i;
-		while (i < c->pages && c->bits[i / 64] >> (i % 64) & 1)
-			i++;
-		rc = cbs->run(c->iova + start * c->page_size, i - start, c->page_size, arg);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-static int read_extents(struct xact *x, struct genlmsghdr *g, uint64_t page_size)
-{
-	const struct iommudirty_read_cbs *cbs = x->fn;
-	struct nlattr *ex[IOMMU_DIRTY_A_EXTENT_MAX + 1];
-	struct nlattr *a;
-	int rem, rc;
-
-	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
-		if (nla_type(a) != IOMMU_DIRTY_A_BITMAP_EXTENT)
-			continue;
-		if (nla_parse_nested(ex, IOMMU_DIRTY_A_EXTENT_MAX, a, NULL) ||
-		    !ex[IOMMU_DIRTY_A_EXTENT_IOVA] || !ex[IOMMU_DIRTY_A_EXTENT_PAGES])
-			return -EINVAL;
-		if (!cbs->run)
-			continue;
-		rc = cbs->run(iommudirty_get_uint(ex[IOMMU_DIRTY_A_EXTENT_IOVA]),
-			      iommudirty_get_uint(ex[IOMMU_DIRTY_A_EXTENT_PAGES]), page_size, x->arg);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 static int read_reply(struct xact *x, struct nlmsghdr *nlh)
 {
-	const struct iommudirty_read_cbs *cbs = x->fn;
-	struct nlattr *tb[IOMMU_DIRTY_A_BITMAP_MAX + 1];
 	struct genlmsghdr *g = nlmsg_data(nlh);
-	struct iommudirty_chunk c;
-	int rc;
 
-	if (nla_parse(tb, IOMMU_DIRTY_A_BITMAP_MAX, genlmsg_attrdata(g, 0),
-		      genlmsg_attrlen(g, 0), NULL) || !tb[IOMMU_DIRTY_A_BITMAP_PAGE_SIZE])
-		return -EINVAL;
-	c.page_size = iommudirty_get_uint(tb[IOMMU_DIRTY_A_BITMAP_PAGE_SIZE]);
-	if (!tb[IOMMU_DIRTY_A_BITMAP_BITS])
-		return read_extents(x, g, c.page_size);
-	if (!tb[IOMMU_DIRTY_A_BITMAP_IOVA] || !tb[IOMMU_DIRTY_A_BITMAP_PAGES])
-		return -EINVAL;
-	c.iova = iommudirty_get_uint(tb[IOMMU_DIRTY_A_BITMAP_IOVA]);
-	c.pages = nla_get_u32(tb[IOMMU_DIRTY_A_BITMAP_PAGES]);
-	c.bits = nla_data(tb[IOMMU_DIRTY_A_BITMAP_BITS]);
-	/* Netlink attributes are 4-byte aligned: the words may not be */
-	if ((uint64_t)nla_len(tb[IOMMU_DIRTY_A_BITMAP_BITS]) < ((uint64_t)c.pages + 63) / 64 * 8)
-		return -EINVAL;
-	if ((uintptr_t)c.bits % 8) {
-		uint64_t *copy = malloc(((uint64_t)c.pages + 63) / 64 * 8);
-
-		if (!copy)
-			return -ENOMEM;
-		memcpy(copy, c.bits, ((uint64_t)c.pages + 63) / 64 * 8);
-		c.bits = copy;
-	}
-	rc = cbs->chunk ? cbs->chunk(&c, x->arg) : 0;
-	if (!rc && cbs->run)
-		rc = chunk_runs(&c, cbs, x->arg);
-	if (c.bits != nla_data(tb[IOMMU_DIRTY_A_BITMAP_BITS]))
-		free((void *)c.bits);
-	return rc;
+	return iommudirty_reader_msg(x->arg, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0));
 }
 
 IOMMUDIRTY_API int iommudirty_read(struct iommudirty *h, uint64_t id,
@@ -630,23 +550,36 @@ IOMMUDIRTY_API int iommudirty_read(struct iommudirty *h, uint64_t id,
 {
 	struct iommudirty_read_opts o;
 	struct iommudirty_read_cbs c;
-	struct xact x = { .h = h, .valid = read_reply, .fn = &c, .arg = arg };
+	struct iommudirty_reader r = { .cbs = &c, .arg = arg };
+	struct xact x = { .h = h, .valid = read_reply, .arg = &r };
 	struct nl_msg *msg;
 	bool put_failed;
+	int rc;
 
 	if (iommudirty_opts_copy(&o, sizeof(o), opts) || iommudirty_opts_copy(&c, sizeof(c), cbs))
 		return -EINVAL;
+	if (o.format > IOMMUDIRTY_FORMAT_ADAPTIVE) {
+		snprintf(h->errmsg, sizeof(h->errmsg), "unknown read format %u", o.format);
+		return -EINVAL;
+	}
 	msg = request(h, IOMMU_DIRTY_CMD_BITMAP_GET, NLM_F_DUMP);
 	put_failed = msg &&
 		(nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_DOMAIN_ID, id) ||
 		 (o.name && nla_put_string(msg, IOMMU_DIRTY_A_BITMAP_OBSERVER_NAME, o.name)) ||
 		 (o.no_clear && nla_put_flag(msg, IOMMU_DIRTY_A_BITMAP_NO_CLEAR)) ||
-		 (o.extents && nla_put_u32(msg, IOMMU_DIRTY_A_BITMAP_FORMAT,
-					   IOMMU_DIRTY_BITMAP_FORMAT_EXTENTS)) ||
+		 (o.format && nla_put_u32(msg, IOMMU_DIRTY_A_BITMAP_FORMAT, o.format)) ||
 		 (o.page_size && nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_PAGE_SIZE, o.page_size)) ||
 		 (o.length && (nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_IOVA, o.iova) ||
 			       nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_LENGTH, o.length))));
-	return send_request(&x, msg, put_failed);
+	rc = send_request(&x, msg, put_failed);
+	/* The last run; after a failed read, what arrived is still handed over */
+	if (c.run && !r.stopped) {
+		int frc = iommudirty_reader_flush(&r);
+
+		if (!rc)
+			rc = frc < 0 ? frc : 0;
+	}
+	return rc;
 }
 
 IOMMUDIRTY_API int iommudirty_monitor_start(struct iommudirty *h)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make bench: figures measured side by side in one guest run, printed as
 # numbers and ratios; no pass/fail on speed (tests/tools/dirty_bench.c):
-# bitmap-get against the owner's IOMMU_HWPT_GET_DIRTY_BITMAP on a 1.75 GiB
-# mock mapping with one page in three dirty, the owner's harvest with one
-# observer against none, and extents against raw bytes on the wire. Then
+# bitmap-get (raw, extents, adaptive) against the owner's
+# IOMMU_HWPT_GET_DIRTY_BITMAP on a 1.75 GiB mock mapping with one page in
+# three dirty, the owner's harvest with one and 16 observers against none,
+# and the bytes on the wire in each format. Then
 # tests/bench/top-cpu: the CPU `iommu-dirtyctl top` uses refreshing once a
 # second over 256 domains (screen, batch, and batch observing them all).
 # Then tests/bench/record-cpu: what `record` costs beyond its reads.

@@ -222,13 +222,20 @@ IOMMUDIRTY_API int iommudirty_observe_opts(struct iommudirty *h, uint64_t id,
 IOMMUDIRTY_API int iommudirty_unobserve(struct iommudirty *h, uint64_t id, const char *name,
 					iommudirty_domain_fn fn, void *arg);
 
+/* How bitmap-get sends the pages (the family's bitmap-format) */
+enum iommudirty_format {
+	IOMMUDIRTY_FORMAT_RAW,		/* bitmap chunks, clean pages too (the default) */
+	IOMMUDIRTY_FORMAT_EXTENTS,	/* runs of dirty pages only */
+	IOMMUDIRTY_FORMAT_ADAPTIVE,	/* each chunk as either, whichever is smaller */
+};
+
 struct iommudirty_read_opts {
 	size_t sz;			/* sizeof(struct iommudirty_read_opts) */
 	const char *name;		/* lease to read as; NULL: this socket's observer */
 	uint64_t iova, length;		/* length 0: the whole domain */
 	uint64_t page_size;		/* 0: the domain's smallest page */
 	bool no_clear;			/* peek */
-	bool extents;			/* ask for runs instead of bitmap chunks */
+	enum iommudirty_format format;
 };
 
 /* A raw chunk: bit n of @bits (64-bit words, host order) is page @iova + n * page_size. */
@@ -241,9 +248,17 @@ struct iommudirty_chunk {
 
 struct iommudirty_read_cbs {
 	size_t sz;			/* sizeof(struct iommudirty_read_cbs) */
-	/* Each raw chunk (raw format only); may be NULL */
+	/*
+	 * Each chunk sent as bits: all of them in the raw format, the dense
+	 * ones in adaptive, none in extents; may be NULL
+	 */
 	int (*chunk)(const struct iommudirty_chunk *c, void *arg);
-	/* Each run of dirty pages, in either format; may be NULL */
+	/*
+	 * Each run of dirty pages not handed to chunk: with chunk NULL, every
+	 * dirty page in every format. In IOVA order, interleaved with the
+	 * chunks; a run may end where the next chunk begins, but never where
+	 * the next run begins. May be NULL.
+	 */
 	int (*run)(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg);
 };
 

@@ -6,7 +6,7 @@
  * track it themselves, mark pages, harvest, unmap and remap parts of the
  * mapping, and end it by destroying its objects or closing the iommufd.
  * Observer threads meanwhile pick live domains, observe them (bound to a
- * socket, or as short leases), read raw or extents, clearing or not,
+ * socket, or as short leases), read raw, extents or adaptive, clearing or not,
  * whole or windows, then disable or just close their socket. Killer
  * processes start observers that read and SIGKILL them mid-dump. With
  * --huge the domains map 1 MiB IOPTEs (hugetlb-backed), owners dirty whole
@@ -368,7 +368,7 @@ static bool observe_once(uint64_t *rng, const char *who)
 	for (uint64_t reads = rng_below(rng, 6); reads; reads--) {
 		struct dirty_read r = {
 			.domain = p.id, .name = lease[0] ? lease : NULL,
-			.no_clear = !rng_below(rng, 4), .extents = rng_below(rng, 2),
+			.no_clear = !rng_below(rng, 4), .format = rng_below(rng, 3),
 		};
 		uint64_t pages = 0;
 

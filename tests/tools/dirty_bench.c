@@ -4,11 +4,14 @@
  * on one mock domain and printed with their ratios (no pass/fail on speed):
  *
  *  1. a clearing read with one page in three dirty, through bitmap-get
- *     (raw and extents) against the owner's IOMMU_HWPT_GET_DIRTY_BITMAP;
- *  2. the owner's harvest with one observer (in its steady state: its
- *     pending memory already allocated by an earlier harvest) against none;
- *  3. the bytes bitmap-get sends for sparse and for dense pages, extents
- *     against raw.
+ *     (raw, extents and adaptive, each into a bitmap as a consumer wanting
+ *     one would: bits ORed in a word at a time, runs set as ranges) against
+ *     the owner's IOMMU_HWPT_GET_DIRTY_BITMAP;
+ *  2. the owner's harvest with one and with 16 observers (in their steady
+ *     state: their pending memory already allocated by an earlier harvest)
+ *     against none;
+ *  3. the bytes bitmap-get sends for sparse and for dense pages in each
+ *     format.
  *
  * Every measured read is checked: it must return exactly the pages marked
  * before it, or the run fails (exit 1) instead of printing a figure for a
@@ -90,11 +93,12 @@ static void validate(const char *who)
 	}
 }
 
-/* A read as lease "bench"; returns ms, sets *pages and *bytes. */
-static double observer_read_ms(bool extents, bool no_clear, uint64_t *pages, uint64_t *bytes)
+/* A read as lease @name; returns ms, sets *pages and *bytes. */
+static double observer_read_ms(const char *name, enum iommudirty_format format, bool no_clear,
+			       uint64_t *pages, uint64_t *bytes)
 {
-	struct dirty_read req = { .domain = domain_id, .name = "bench",
-				  .extents = extents, .no_clear = no_clear };
+	struct dirty_read req = { .domain = domain_id, .name = name,
+				  .format = format, .no_clear = no_clear };
 	struct dirty_page_map map = { .bits = got, .base = MOCK_APERTURE_START,
 				      .nbits = npages, .page = mock_page };
 	uint64_t t0;
@@ -103,7 +107,7 @@ static double observer_read_ms(bool extents, bool no_clear, uint64_t *pages, uin
 	memset(got, 0, BITMAP_WORDS(npages) * 8);
 	nl.rx_bytes = 0;
 	t0 = clock_ns(CLOCK_MONOTONIC);
-	rc = dirty_nl_read(&nl, &req, dirty_nl_set_run, &map);
+	rc = dirty_nl_read_map(&nl, &req, &map);
 	if (rc)
 		die("bitmap-get", rc);
 	*bytes = nl.rx_bytes;
@@ -119,12 +123,24 @@ static void tracking(bool enable)
 		die("IOMMU_HWPT_SET_DIRTY_TRACKING", rc);
 }
 
+/* Leases "bench" (i = 0) and "bench-1" to "bench-15" */
+#define MAX_OBSERVERS 16
+static char lease_names[MAX_OBSERVERS][16];
+
+static void leases(unsigned int n, bool enable)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int rc = dirty_nl_tracking_set(&nl, domain_id, enable, lease_names[i],
+					       enable ? 3600 : 0);
+
+		if (rc)
+			die("tracking-set", rc);
+	}
+}
+
 static void lease(bool enable)
 {
-	int rc = dirty_nl_tracking_set(&nl, domain_id, enable, "bench", enable ? 3600 : 0);
-
-	if (rc)
-		die("tracking-set", rc);
+	leases(1, enable);
 }
 
 struct figure {
@@ -149,7 +165,12 @@ static double median(struct figure *f, double *lo, double *hi)
 }
 
 /* Contenders of figure 1, in the order of reads[] in main() */
-enum { BY_IOCTL, BY_RAW, BY_EXTENTS, CONTENDERS };
+enum { BY_IOCTL, BY_RAW, BY_EXTENTS, BY_ADAPTIVE, CONTENDERS };
+static const enum iommudirty_format format_of[CONTENDERS] = {
+	[BY_RAW] = IOMMUDIRTY_FORMAT_RAW,
+	[BY_EXTENTS] = IOMMUDIRTY_FORMAT_EXTENTS,
+	[BY_ADAPTIVE] = IOMMUDIRTY_FORMAT_ADAPTIVE,
+};
 
 /* One clearing read of the pattern by contender @c, named @who; returns its ms. */
 static double clearing_read(unsigned int c, const char *who)
@@ -163,36 +184,35 @@ static double clearing_read(unsigned int c, const char *who)
 		ms = ioctl_harvest_ms();
 		tracking(false);
 	} else {
-		ms = observer_read_ms(c == BY_EXTENTS, false, &pages, &bytes);
+		ms = observer_read_ms("bench", format_of[c], false, &pages, &bytes);
 	}
 	validate(who);
 	return ms;
 }
 
 /*
- * The owner's harvest with no observer, or (@observed) with lease "bench"
- * in its steady state: an unmeasured harvest allocates its pending pages,
- * then the measured one; its read afterwards empties what it was handed.
+ * The owner's harvest beside @observers leases in their steady state: an
+ * unmeasured harvest allocates their pending pages, then the measured one;
+ * their reads afterwards empty what they were handed.
  */
-static double owner_harvest(bool observed)
+static double owner_harvest(unsigned int observers)
 {
 	uint64_t pages, bytes;
 	double ms;
 
 	tracking(true);
-	if (observed) {
-		lease(true);
+	if (observers) {
+		leases(observers, true);
 		mark(3);
 		ioctl_harvest_ms();
 	}
 	mark(3);
 	ms = ioctl_harvest_ms();
-	validate(observed ? "the owner's harvest beside an observer" : "the owner's harvest");
+	validate(observers ? "the owner's harvest beside observers" : "the owner's harvest");
 	tracking(false);
-	if (observed) {
-		observer_read_ms(true, false, &pages, &bytes);
-		lease(false);
-	}
+	for (unsigned int i = 0; i < observers; i++)
+		observer_read_ms(lease_names[i], IOMMUDIRTY_FORMAT_ADAPTIVE, false, &pages, &bytes);
+	leases(observers, false);
 	return ms;
 }
 
@@ -214,15 +234,23 @@ int main(int argc, char **argv)
 		[BY_IOCTL] = { .name = "owner ioctl" },
 		[BY_RAW] = { .name = "bitmap-get raw" },
 		[BY_EXTENTS] = { .name = "bitmap-get extents" },
+		[BY_ADAPTIVE] = { .name = "bitmap-get adaptive" },
 	};
-	struct figure cost[2] = { { .name = "no observer" }, { .name = "one observer" } };
-	uint64_t pages, bytes, sparse_raw, sparse_ext, dense_raw, dense_ext;
+	static const unsigned int observers[] = { 0, 1, MAX_OBSERVERS };
+	struct figure cost[3] = {
+		{ .name = "no observer" }, { .name = "one observer" }, { .name = "16 observers" },
+	};
+	/* Bytes on the wire: [sparse, dense][format] */
+	uint64_t pages, wire[2][3];
 	double lo, hi, ioctl_med, none_med;
 	const char *step;
 	void *buf;
 	int rc;
 
 	mock_page = (uint64_t)sysconf(_SC_PAGESIZE) / 2;
+	snprintf(lease_names[0], sizeof(lease_names[0]), "bench");
+	for (unsigned int i = 1; i < MAX_OBSERVERS; i++)
+		snprintf(lease_names[i], sizeof(lease_names[i]), "bench-%u", i);
 	if ((argc > 1 && (parse_size(argv[1], &size) || !size || size % chunk)) ||
 	    (argc > 2 && (sscanf(argv[2], "%u", &reps) != 1 || reps < 1 || reps > MAX_REPS))) {
 		fprintf(stderr, "usage: dirty-bench [SIZE, a multiple of 64M [REPS, 1-%d]]\n",
@@ -252,7 +280,7 @@ int main(int argc, char **argv)
 
 	/* 1: the lease exists throughout, so the ioctl harvests beside it too */
 	lease(true);
-	observer_read_ms(false, false, &pages, &bytes);	/* allocate, drain */
+	observer_read_ms("bench", IOMMUDIRTY_FORMAT_RAW, false, &pages, &wire[0][0]);	/* drain */
 	for (unsigned int i = 0; i < reps; i++)
 		for (unsigned int k = 0; k < CONTENDERS; k++) {
 			unsigned int c = (i + k) % CONTENDERS;
@@ -260,19 +288,21 @@ int main(int argc, char **argv)
 			reads[c].ms[i] = clearing_read(c, reads[c].name);
 		}
 	lease(false);
-	/* 2: alternate which goes first */
+	/* 2: rotate which goes first */
 	for (unsigned int i = 0; i < reps; i++)
-		for (unsigned int k = 0; k < 2; k++)
-			cost[(i + k) % 2].ms[i] = owner_harvest((i + k) % 2);
+		for (unsigned int k = 0; k < 3; k++)
+			cost[(i + k) % 3].ms[i] = owner_harvest(observers[(i + k) % 3]);
 
 	/* 3: what goes on the wire, sparse (1 page in 1000) and dense (1 in 3) */
 	lease(true);
-	mark(1000);
-	observer_read_ms(false, true, &pages, &sparse_raw);
-	observer_read_ms(true, false, &pages, &sparse_ext);
-	mark(3);
-	observer_read_ms(false, true, &pages, &dense_raw);
-	observer_read_ms(true, false, &pages, &dense_ext);
+	for (unsigned int density = 0; density < 2; density++) {
+		mark(density ? 3 : 1000);
+		for (unsigned int f = 0; f < 3; f++) {
+			observer_read_ms("bench", format_of[BY_RAW + f], f < 2, &pages,
+					 &wire[density][f]);
+			validate("a bytes-on-the-wire read");
+		}
+	}
 	lease(false);
 
 	printf("mock domain of %llu MiB, %llu pages of %llu bytes; median (min-max) of %u runs each, every read checked\n",
@@ -284,17 +314,23 @@ int main(int argc, char **argv)
 	print_figure(&reads[BY_IOCTL], 0, true, NULL);
 	print_figure(&reads[BY_RAW], ioctl_med, true, ">= 1.0x");
 	print_figure(&reads[BY_EXTENTS], ioctl_med, true, ">= 1.0x");
-	printf("owner harvest cost, observer in its steady state:\n");
+	print_figure(&reads[BY_ADAPTIVE], ioctl_med, true, ">= 1.0x");
+	printf("owner harvest cost, observers in their steady state:\n");
 	none_med = median(&cost[0], &lo, &hi);
 	print_figure(&cost[0], 0, false, NULL);
 	print_figure(&cost[1], none_med, false, "<= 1.1x");
-	printf("bytes on the wire for the whole domain:\n");
-	printf("  sparse (1 in 1000)     raw %10llu  extents %10llu  raw/extents %.1fx (goal >= 10x)\n",
-	       (unsigned long long)sparse_raw, (unsigned long long)sparse_ext,
-	       (double)sparse_raw / (double)sparse_ext);
-	printf("  dense (1 in 3)         raw %10llu  extents %10llu  extents/raw %.3f\n",
-	       (unsigned long long)dense_raw, (unsigned long long)dense_ext,
-	       (double)dense_ext / (double)dense_raw);
+	print_figure(&cost[2], none_med, false, "<= 2x");
+	printf("bytes on the wire for the whole domain (raw, extents, adaptive):\n");
+	for (unsigned int density = 0; density < 2; density++) {
+		uint64_t *w = wire[density];
+		uint64_t best = w[0] < w[1] ? w[0] : w[1];
+
+		printf("  %-20s %10llu %10llu %10llu  raw/extents %.1fx%s  adaptive/smaller %.3f (goal <= 1.0)\n",
+		       density ? "dense (1 in 3)" : "sparse (1 in 1000)",
+		       (unsigned long long)w[0], (unsigned long long)w[1],
+		       (unsigned long long)w[2], (double)w[0] / (double)w[1],
+		       density ? "" : " (goal >= 10x)", (double)w[2] / (double)best);
+	}
 	dirty_nl_close(&nl);
 	close(fd);
 	return 0;

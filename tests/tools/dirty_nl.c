@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitmap.h"
 #include "dirty_nl.h"
 #include "iommudirty.h"
 
@@ -88,8 +89,9 @@ void dirty_nl_set_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_si
 	uint64_t first = (iova - m->base) / m->page;
 	uint64_t n = pages * (page_size / m->page);
 
-	for (uint64_t i = first; i < first + n && i < m->nbits; i++)
-		m->bits[i / 64] |= UINT64_C(1) << (i % 64);
+	if (first >= m->nbits)
+		return;
+	bitmap_set_range(m->bits, first, n < m->nbits - first ? n : m->nbits - first);
 }
 
 struct runs {
@@ -105,18 +107,51 @@ static int one_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
 	return 0;
 }
 
-int dirty_nl_read(struct dirty_nl *n, const struct dirty_read *req, dirty_run_fn fn, void *arg)
+/* @req with @cbs, counting the bytes received. */
+static int read_with(struct dirty_nl *n, const struct dirty_read *req,
+		     const struct iommudirty_read_cbs *cbs, void *arg)
 {
 	struct iommudirty_read_opts opts = {
 		.sz = sizeof(opts), .name = req->name, .iova = req->iova,
 		.length = req->length, .page_size = req->page_size,
-		.no_clear = req->no_clear, .extents = req->extents,
+		.no_clear = req->no_clear, .format = req->format,
 	};
-	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = one_run };
-	struct runs r = { .fn = fn, .arg = arg };
 	uint64_t before = iommudirty_rx_bytes(n->h);
-	int rc = iommudirty_read(n->h, req->domain, &opts, &cbs, &r);
+	int rc = iommudirty_read(n->h, req->domain, &opts, cbs, arg);
 
 	n->rx_bytes += iommudirty_rx_bytes(n->h) - before;
 	return done(n, rc);
+}
+
+int dirty_nl_read(struct dirty_nl *n, const struct dirty_read *req, dirty_run_fn fn, void *arg)
+{
+	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = one_run };
+	struct runs r = { .fn = fn, .arg = arg };
+
+	return read_with(n, req, &cbs, &r);
+}
+
+static int map_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
+{
+	dirty_nl_set_run(arg, iova, pages, page_size);
+	return 0;
+}
+
+static int map_chunk(const struct iommudirty_chunk *c, void *arg)
+{
+	struct dirty_page_map *m = arg;
+	uint64_t first = (c->iova - m->base) / m->page;
+
+	if (c->page_size != m->page || first + c->pages > m->nbits)
+		return -ERANGE;
+	bitmap_or_at(m->bits, first, c->bits, c->pages);
+	return 0;
+}
+
+int dirty_nl_read_map(struct dirty_nl *n, const struct dirty_read *req,
+		      struct dirty_page_map *map)
+{
+	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .chunk = map_chunk, .run = map_run };
+
+	return read_with(n, req, &cbs, map);
 }

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct iommudirty;
+#include "iommudirty.h"
 
 struct dirty_nl {
 	struct iommudirty *h;
@@ -25,7 +25,7 @@ struct dirty_read {
 	uint64_t domain;
 	const char *name;	/* lease to read as; NULL: this socket's */
 	bool no_clear;
-	bool extents;
+	enum iommudirty_format format;	/* raw (the default), extents or adaptive */
 	uint64_t page_size;	/* 0: the kernel's default */
 	uint64_t iova, length;	/* length 0: the whole domain */
 };
@@ -61,5 +61,12 @@ int dirty_nl_find_domain(struct dirty_nl *n, pid_t owner, uint32_t hwpt,
 			 uint64_t *domain);
 int dirty_nl_read(struct dirty_nl *n, const struct dirty_read *req,
 		  dirty_run_fn fn, void *arg);
+/*
+ * A read into @map as a bitmap consumer makes it: chunks sent as bits are
+ * ORed in a word at a time, runs set as ranges. The page size read must be
+ * the map's.
+ */
+int dirty_nl_read_map(struct dirty_nl *n, const struct dirty_read *req,
+		      struct dirty_page_map *map);
 
 #endif

@@ -8,7 +8,7 @@
  * One thread, one order of events, so the truth is known: the owner marks
  * pages (IOMMU_TEST_OP_DIRTY), then consumers read in random order:
  * observers (named leases) with clearing or no-clear bitmap-get of random
- * windows, raw or extents, and the owner, while it tracks (--owner track),
+ * windows, raw, extents or adaptive, and the owner, while it tracks (--owner track),
  * with clearing or no-clear IOMMU_HWPT_GET_DIRTY_BITMAP of random windows.
  *
  * The model: the hardware reports a dirty IOPTE whole, so marking a page
@@ -199,7 +199,7 @@ static void observer_read(struct dirty_nl *n, uint64_t domain, unsigned int o, u
 	uint64_t first, len;
 	struct dirty_read req = {
 		.domain = domain, .name = name, .no_clear = rng_below(rng, 4) == 0,
-		.extents = rng_below(rng, 2),
+		.format = rng_below(rng, 3),
 	};
 	struct dirty_page_map map = { .bits = got, .page = mock_page };
 	int rc;
@@ -294,7 +294,8 @@ static void lease_reuse(int fd, uint32_t hwpt, uint64_t domain, struct dirty_nl 
 {
 	struct dirty_page_map map = { .bits = got, .base = MOCK_APERTURE_START,
 				      .nbits = npages, .page = mock_page };
-	struct dirty_read req = { .domain = domain, .name = "reused", .extents = true };
+	struct dirty_read req = { .domain = domain, .name = "reused",
+				  .format = IOMMUDIRTY_FORMAT_EXTENTS };
 	struct reuse u = { .domain = domain };
 	struct dirty_nl other;
 	int rc;
@@ -323,7 +324,7 @@ static void lease_reuse(int fd, uint32_t hwpt, uint64_t domain, struct dirty_nl 
 	}
 	/* The new lease is owed everything the old dump did not reach */
 	memset(got, 0, words * 8);
-	req.extents = false;
+	req.format = IOMMUDIRTY_FORMAT_RAW;
 	rc = dirty_nl_read(n, &req, dirty_nl_set_run, &map);
 	if (rc)
 		die("bitmap-get", rc, n->errmsg);

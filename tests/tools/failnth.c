@@ -234,9 +234,9 @@ static int op_enable_socket(struct dirty_nl *n)
 	return dirty_nl_tracking_set(n, domain_id, true, NULL, 0);
 }
 
-static int read_as(struct dirty_nl *n, bool extents)
+static int read_as(struct dirty_nl *n, enum iommudirty_format format)
 {
-	struct dirty_read r = { .domain = domain_id, .name = READ_LEASE, .extents = extents };
+	struct dirty_read r = { .domain = domain_id, .name = READ_LEASE, .format = format };
 
 	return dirty_nl_read(n, &r, on_run, NULL);
 }
@@ -245,7 +245,8 @@ static int read_as(struct dirty_nl *n, bool extents)
  * inside the next, so the read keeps both ends beyond it for its reader */
 static int op_read_window(struct dirty_nl *n)
 {
-	struct dirty_read r = { .domain = domain_id, .name = READ_LEASE, .extents = true,
+	struct dirty_read r = { .domain = domain_id, .name = READ_LEASE,
+				.format = IOMMUDIRTY_FORMAT_EXTENTS,
 				.iova = MOCK_APERTURE_START + size / 4, .length = size / 2 };
 
 	return dirty_nl_read(n, &r, on_run, NULL);
@@ -253,12 +254,17 @@ static int op_read_window(struct dirty_nl *n)
 
 static int op_read_raw(struct dirty_nl *n)
 {
-	return read_as(n, false);
+	return read_as(n, IOMMUDIRTY_FORMAT_RAW);
 }
 
 static int op_read_extents(struct dirty_nl *n)
 {
-	return read_as(n, true);
+	return read_as(n, IOMMUDIRTY_FORMAT_EXTENTS);
+}
+
+static int op_read_adaptive(struct dirty_nl *n)
+{
+	return read_as(n, IOMMUDIRTY_FORMAT_ADAPTIVE);
 }
 
 static void no_lease(void)
@@ -375,6 +381,7 @@ static const struct op ops[] = {
 	{ "tracking-set enable socket", op_enable_socket, NULL, after_socket },
 	{ "bitmap-get raw", op_read_raw, before_read, after_read },
 	{ "bitmap-get extents", op_read_extents, before_read, after_read },
+	{ "bitmap-get adaptive", op_read_adaptive, before_read, after_read },
 	{ "bitmap-get window", op_read_window, before_read, after_read },
 };
 

@@ -10,7 +10,7 @@
  * so observers also run with the hardware theirs to clear.
  *
  * Observer threads use the iommu-dirty family meanwhile:
- *  - socket-bound observers start, read (clearing or not, raw or extents),
+ *  - socket-bound observers start, read (clearing or not, raw, extents or adaptive),
  *    and end by tracking-set or by closing their socket; with --precise N,
  *    each thread's sessions 0, N, 2N... ask for precise tracking (checked in
  *    the reply), so the domain's huge IOPTEs
@@ -212,7 +212,8 @@ static uint64_t *round_pages(uint64_t r)
 
 struct read_log {
 	uint64_t c0, h0, s1, n;
-	bool clear, extents;
+	bool clear;
+	enum iommudirty_format format;
 	uint64_t *bits;
 };
 
@@ -228,6 +229,17 @@ struct session {
 	uint64_t nreads;
 	struct read_log log[READ_LOG];
 };
+
+static const char *format_name(enum iommudirty_format f)
+{
+	static const char *const names[] = {
+		[IOMMUDIRTY_FORMAT_RAW] = "raw",
+		[IOMMUDIRTY_FORMAT_EXTENTS] = "extents",
+		[IOMMUDIRTY_FORMAT_ADAPTIVE] = "adaptive",
+	};
+
+	return names[f];
+}
 
 /* Say what the session's reads held of page @p, and when it was marked. */
 static void tell_history(const struct session *s, uint64_t p, uint64_t upto)
@@ -246,7 +258,7 @@ static void tell_history(const struct session *s, uint64_t p, uint64_t upto)
 
 		fprintf(stderr, "noloss:   read %llu (%s, %s): after round %llu completed and %llu harvested, before %llu started: %s\n",
 			(unsigned long long)l->n, l->clear ? "clearing" : "no-clear",
-			l->extents ? "extents" : "raw", (unsigned long long)l->c0,
+			format_name(l->format), (unsigned long long)l->c0,
 			(unsigned long long)l->h0, (unsigned long long)l->s1 + 1,
 			bitmap_test_bit(l->bits, p) ? "held it" : "did not hold it");
 	}
@@ -341,7 +353,7 @@ static int session_read(struct session *s, struct dirty_nl *n, const char *name,
 	struct dirty_read req = {
 		.domain = domain_id, .name = name,
 		.no_clear = rng_next(rng) % 4 == 0,
-		.extents = rng_next(rng) % 2,
+		.format = rng_next(rng) % 3,
 	};
 	struct dirty_page_map map = { .bits = s->cur, .base = MOCK_APERTURE_START,
 				      .nbits = npages, .page = mock_page };
@@ -358,7 +370,7 @@ static int session_read(struct session *s, struct dirty_nl *n, const char *name,
 		return rc;
 	l = &s->log[s->nreads % READ_LOG];
 	*l = (struct read_log){ .c0 = c0, .h0 = h0, .s1 = s1, .n = ++s->nreads,
-				.clear = !req.no_clear, .extents = req.extents, .bits = l->bits };
+				.clear = !req.no_clear, .format = req.format, .bits = l->bits };
 	memcpy(l->bits, s->cur, words * 8);
 	check_read(s, c0, h0, s1, !req.no_clear);
 	return 0;

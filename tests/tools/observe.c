@@ -9,7 +9,7 @@
  * DOMAIN is a registry id. Each OP prints one JSON line:
  *   enable[=NAME[:SECONDS]]   tracking-set enable (socket-bound without NAME)
  *   disable[=NAME]            tracking-set disable
- *   read[=NAME][,no-clear][,extents][,iova=A][,length=L][,page-size=S][,quiet]
+ *   read[=NAME][,no-clear][,extents|adaptive][,iova=A][,length=L][,page-size=S][,quiet]
  *       [,every=N:K]          bitmap-get; prints the dirty pages' IOVAs
  *                             (unless quiet), how many, the runs received
  *                             and the bytes on the wire; with every=N:K,
@@ -79,7 +79,7 @@ static void print_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_si
 static void usage(void)
 {
 	fprintf(stderr, "usage: observe DOMAIN enable[=NAME[:SECONDS]] | disable[=NAME] |\n"
-		"       read[=NAME][,no-clear][,extents][,iova=A][,length=L][,page-size=S] |\n"
+		"       read[=NAME][,no-clear][,extents|adaptive][,iova=A][,length=L][,page-size=S] |\n"
 		"       sleep=MS | touch=FILE | wait=FILE ...\n"
 		"       observe find PID HWPT\n");
 	exit(64);
@@ -115,7 +115,9 @@ static void parse_read(char *spec, struct dirty_read *req, struct pages *p)
 		else if (!strcmp(tok, "quiet"))
 			p->quiet = true;
 		else if (!strcmp(tok, "extents"))
-			req->extents = true;
+			req->format = IOMMUDIRTY_FORMAT_EXTENTS;
+		else if (!strcmp(tok, "adaptive"))
+			req->format = IOMMUDIRTY_FORMAT_ADAPTIVE;
 		else if (!strncmp(tok, "iova=", 5))
 			req->iova = size_arg(tok + 5);
 		else if (!strncmp(tok, "length=", 7))

@@ -166,6 +166,116 @@ static void test_map(void)
 	       "an area past the end of the IOVA space is refused");
 }
 
+/* What a read's callbacks were handed, in order. */
+struct got {
+	char log[512];
+	int stop_at;	/* the call (from 1) that returns 1; 0: none */
+	int calls;
+};
+
+static int got_run(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
+{
+	struct got *g = arg;
+	size_t n = strlen(g->log);
+
+	snprintf(g->log + n, sizeof(g->log) - n, "r%llx+%llu/%llu ", (unsigned long long)iova,
+		 (unsigned long long)pages, (unsigned long long)page_size);
+	return ++g->calls == g->stop_at;
+}
+
+static int got_chunk(const struct iommudirty_chunk *c, void *arg)
+{
+	struct got *g = arg;
+	size_t n = strlen(g->log);
+
+	snprintf(g->log + n, sizeof(g->log) - n, "c%llx+%u:%llx ", (unsigned long long)c->iova,
+		 c->pages, (unsigned long long)c->bits[0]);
+	return ++g->calls == g->stop_at;
+}
+
+/* A raw reply of @pages pages from @iova (pages of 4 KiB) with @words of bits. */
+static struct nl_msg *bits_msg(uint64_t iova, uint32_t pages, const uint64_t *words, int n)
+{
+	struct nl_msg *m = nlmsg_alloc();
+
+	nla_put_u64(m, IOMMU_DIRTY_A_BITMAP_IOVA, iova);
+	nla_put_u32(m, IOMMU_DIRTY_A_BITMAP_PAGE_SIZE, 4096);
+	nla_put_u32(m, IOMMU_DIRTY_A_BITMAP_PAGES, pages);
+	nla_put(m, IOMMU_DIRTY_A_BITMAP_BITS, n * 8, words);
+	return m;
+}
+
+/* A runs reply from @iova with @n u32 (pairs of skipped and dirty pages). */
+static struct nl_msg *runs_msg(uint64_t iova, const uint32_t *pairs, int n)
+{
+	struct nl_msg *m = nlmsg_alloc();
+
+	nla_put_u64(m, IOMMU_DIRTY_A_BITMAP_IOVA, iova);
+	nla_put_u32(m, IOMMU_DIRTY_A_BITMAP_PAGE_SIZE, 4096);
+	nla_put(m, IOMMU_DIRTY_A_BITMAP_RUNS, n * 4, pairs);
+	return m;
+}
+
+/* Feed @m to @r and free it. */
+static int feed(struct iommudirty_reader *r, struct nl_msg *m)
+{
+	int rc = iommudirty_reader_msg(r, nlmsg_attrdata(nlmsg_hdr(m), 0),
+				       nlmsg_attrlen(nlmsg_hdr(m), 0));
+
+	nlmsg_free(m);
+	return rc;
+}
+
+static void test_reader(void)
+{
+	/* Pages 0-2, 63-65 (across a word), 100, and 129 (the chunk's last) */
+	const uint64_t words[3] = { 0x8000000000000007ull, (1ull << 36) | 3, 2 };
+	const uint32_t pairs[] = { 0, 2, 5, 1 };
+	const uint32_t split[] = { 3, UINT32_MAX, 0, 6 };
+	const uint32_t odd[] = { 0, 1, 2 };
+	struct iommudirty_read_cbs runs_only = { .sz = sizeof(runs_only), .run = got_run };
+	struct iommudirty_read_cbs both = { .sz = sizeof(both), .run = got_run,
+					    .chunk = got_chunk };
+	struct got g = { 0 };
+	struct iommudirty_reader r = { .cbs = &runs_only, .arg = &g };
+	int rc;
+
+	rc = feed(&r, bits_msg(0x100000, 130, words, 3));
+	/* Pages 130-131 go on the run at page 129 from the next message */
+	rc = rc ?: feed(&r, runs_msg(0x100000 + 130 * 4096, pairs, 4));
+	rc = rc ?: iommudirty_reader_flush(&r);
+	TAP_OK(rc == 0 && !strcmp(g.log, "r100000+3/4096 r13f000+3/4096 r164000+1/4096 "
+				  "r181000+3/4096 r189000+1/4096 "),
+	       "runs of a raw chunk, a word at a time, merged with the next message's: %s", g.log);
+
+	memset(&g, 0, sizeof(g));
+	r = (struct iommudirty_reader){ .cbs = &runs_only, .arg = &g };
+	rc = feed(&r, runs_msg(0, split, 4)) ?: iommudirty_reader_flush(&r);
+	TAP_OK(rc == 0 && !strcmp(g.log, "r3000+4294967301/4096 "),
+	       "a run longer than U32_MAX pages, sent as two pairs, is handed over whole: %s",
+	       g.log);
+
+	memset(&g, 0, sizeof(g));
+	r = (struct iommudirty_reader){ .cbs = &both, .arg = &g };
+	rc = feed(&r, runs_msg(0, pairs, 4));
+	rc = rc ?: feed(&r, bits_msg(0x100000, 130, words, 3));
+	rc = rc ?: iommudirty_reader_flush(&r);
+	TAP_OK(rc == 0 && !strcmp(g.log, "r0+2/4096 r7000+1/4096 c100000+130:8000000000000007 "),
+	       "with a chunk callback, bits go to it and runs stay in IOVA order: %s", g.log);
+
+	memset(&g, 0, sizeof(g));
+	g.stop_at = 1;
+	r = (struct iommudirty_reader){ .cbs = &runs_only, .arg = &g };
+	rc = feed(&r, runs_msg(0, pairs, 4));
+	TAP_OK(rc == 1 && r.stopped && g.calls == 1,
+	       "a callback's stop is returned and remembered");
+
+	r = (struct iommudirty_reader){ .cbs = &runs_only, .arg = &g };
+	TAP_OK(feed(&r, runs_msg(0, odd, 3)) == -EINVAL, "runs that are not pairs are refused");
+	TAP_OK(feed(&r, bits_msg(0, 130, words, 2)) == -EINVAL,
+	       "bits shorter than their pages are refused");
+}
+
 static void test_names(void)
 {
 	TAP_OK(!strcmp(iommudirty_mechanism_name(IOMMU_DIRTY_MECHANISM_ARM_SMMUV3_HTTU),
@@ -187,11 +297,13 @@ struct newer_read_opts {
 static void test_opts(void)
 {
 	const size_t known = sizeof(struct iommudirty_read_opts);
-	struct iommudirty_read_opts o, in = { .sz = sizeof(in), .iova = 4096, .extents = true };
+	struct iommudirty_read_opts o, in = { .sz = sizeof(in), .iova = 4096,
+					      .format = IOMMUDIRTY_FORMAT_ADAPTIVE };
 	struct newer_read_opts newer = { .old = { .sz = sizeof(newer), .no_clear = true } };
 	size_t older = offsetof(struct iommudirty_read_opts, page_size);
 
-	TAP_OK(iommudirty_opts_copy(&o, known, &in) == 0 && o.iova == 4096 && o.extents,
+	TAP_OK(iommudirty_opts_copy(&o, known, &in) == 0 && o.iova == 4096 &&
+	       o.format == IOMMUDIRTY_FORMAT_ADAPTIVE,
 	       "opts of the library's own size are taken");
 	TAP_OK(iommudirty_opts_copy(&o, known, &newer) == 0 && o.no_clear,
 	       "a newer caller's opts are taken while its new fields are 0");
@@ -199,7 +311,7 @@ static void test_opts(void)
 	TAP_OK(iommudirty_opts_copy(&o, known, &newer) == -EINVAL,
 	       "a newer caller's opts that set a field the library lacks are refused");
 	in.sz = older;
-	TAP_OK(iommudirty_opts_copy(&o, known, &in) == 0 && o.iova == 4096 && !o.extents,
+	TAP_OK(iommudirty_opts_copy(&o, known, &in) == 0 && o.iova == 4096 && !o.format,
 	       "an older caller's opts: the fields it lacks are 0, not read past its size");
 	in.sz = 0;
 	TAP_OK(iommudirty_opts_copy(&o, known, &in) == -EINVAL, "sz 0 is refused");
@@ -219,6 +331,7 @@ int main(void)
 	test_gran_dup();
 	test_dev();
 	test_map();
+	test_reader();
 	test_names();
 	test_opts();
 	test_version();

@@ -55,10 +55,13 @@ enum iommu_dirty_iommu_type {
  *   mapped page in the window, clean or dirty.
  * @IOMMU_DIRTY_BITMAP_FORMAT_EXTENTS: Runs of dirty pages; clean pages are not
  *   sent.
+ * @IOMMU_DIRTY_BITMAP_FORMAT_ADAPTIVE: Each chunk of the window as raw bits or
+ *   as runs, whichever takes fewer bytes.
  */
 enum iommu_dirty_bitmap_format {
 	IOMMU_DIRTY_BITMAP_FORMAT_RAW,
 	IOMMU_DIRTY_BITMAP_FORMAT_EXTENTS,
+	IOMMU_DIRTY_BITMAP_FORMAT_ADAPTIVE,
 };
 
 #define IOMMU_DIRTY_LEASE_NAME_MAX_LEN	31
@@ -163,18 +166,10 @@ enum {
 	IOMMU_DIRTY_A_BITMAP_FORMAT,
 	IOMMU_DIRTY_A_BITMAP_PAGES,
 	IOMMU_DIRTY_A_BITMAP_BITS,
-	IOMMU_DIRTY_A_BITMAP_EXTENT,
+	IOMMU_DIRTY_A_BITMAP_RUNS,
 
 	__IOMMU_DIRTY_A_BITMAP_MAX,
 	IOMMU_DIRTY_A_BITMAP_MAX = (__IOMMU_DIRTY_A_BITMAP_MAX - 1)
-};
-
-enum {
-	IOMMU_DIRTY_A_EXTENT_IOVA = 1,
-	IOMMU_DIRTY_A_EXTENT_PAGES,
-
-	__IOMMU_DIRTY_A_EXTENT_MAX,
-	IOMMU_DIRTY_A_EXTENT_MAX = (__IOMMU_DIRTY_A_EXTENT_MAX - 1)
 };
 
 enum {
