@@ -86,8 +86,10 @@ void dirty_nl_die(const char *tool, const char *what, int rc, const char *msg)
 void dirty_nl_set_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_size)
 {
 	struct dirty_page_map *m = arg;
-	uint64_t first = (iova - m->base) / m->page;
-	uint64_t n = pages * (page_size / m->page);
+	/* Pages are powers of two: shifts, not a division per run */
+	unsigned int shift = (unsigned int)__builtin_ctzll(m->page);
+	uint64_t first = (iova - m->base) >> shift;
+	uint64_t n = pages << ((unsigned int)__builtin_ctzll(page_size) - shift);
 
 	if (first >= m->nbits)
 		return;

@@ -35,8 +35,9 @@ typedef void (*dirty_run_fn)(void *arg, uint64_t iova, uint64_t pages,
 			     uint64_t page_size);
 
 /*
- * A bitmap of @nbits pages of @page bytes from @base, which dirty_nl_set_run
- * (a dirty_run_fn taking it as arg) fills with what a read reports.
+ * A bitmap of @nbits pages of @page bytes (a power of two) from @base,
+ * which dirty_nl_set_run (a dirty_run_fn taking it as arg) fills with what
+ * a read reports.
  */
 struct dirty_page_map {
 	uint64_t *bits;
