@@ -185,6 +185,9 @@ static int on_chunk(const struct iommudirty_chunk *ch, void *arg)
 	struct cli *c = d->c;
 	uint64_t words = (ch->pages + 63) / 64;
 
+	/* The read's page size, asked for: the kernel answers in it */
+	if (ch->page_size != d->page)
+		return -EPROTO;
 	d->dirty += bitmap_count_andnot(ch->bits, NULL, ch->pages);
 	progress(d);
 	if (d->format == FMT_RAW)

@@ -47,6 +47,8 @@ struct iommudirty {
 struct xact {
 	struct iommudirty *h;
 	int (*valid)(struct xact *x, struct nlmsghdr *nlh);
+	/* After the last reply, still busy: a reader hands over what it kept */
+	int (*finish)(struct xact *x);
 	void *fn;
 	void *arg;
 	int cb_rc;	/* a caller's callback asked to stop with this */
@@ -250,6 +252,14 @@ static int transact(struct xact *x, struct nl_msg *msg)
 			rc = after_loss(x, cb);
 			break;
 		}
+	}
+	if (x->finish) {
+		int frc = x->finish(x);
+
+		if (frc < 0 && !x->err)
+			x->err = frc;
+		else if (frc > 0 && !x->cb_rc)
+			x->cb_rc = frc;
 	}
 	x->h->busy = false;
 	nl_cb_put(cb);
@@ -537,6 +547,14 @@ IOMMUDIRTY_API int iommudirty_unobserve(struct iommudirty *h, uint64_t id, const
 	return tracking_set(h, id, false, name, 0, false, fn, arg);
 }
 
+/* The last run, unless a callback asked to stop: after a failed read too */
+static int read_finish(struct xact *x)
+{
+	struct iommudirty_reader *r = x->arg;
+
+	return r->stopped ? 0 : iommudirty_reader_flush(r);
+}
+
 static int read_reply(struct xact *x, struct nlmsghdr *nlh)
 {
 	struct genlmsghdr *g = nlmsg_data(nlh);
@@ -551,10 +569,9 @@ IOMMUDIRTY_API int iommudirty_read(struct iommudirty *h, uint64_t id,
 	struct iommudirty_read_opts o;
 	struct iommudirty_read_cbs c;
 	struct iommudirty_reader r = { .cbs = &c, .arg = arg };
-	struct xact x = { .h = h, .valid = read_reply, .arg = &r };
+	struct xact x = { .h = h, .valid = read_reply, .finish = read_finish, .arg = &r };
 	struct nl_msg *msg;
 	bool put_failed;
-	int rc;
 
 	if (iommudirty_opts_copy(&o, sizeof(o), opts) || iommudirty_opts_copy(&c, sizeof(c), cbs))
 		return -EINVAL;
@@ -571,15 +588,7 @@ IOMMUDIRTY_API int iommudirty_read(struct iommudirty *h, uint64_t id,
 		 (o.page_size && nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_PAGE_SIZE, o.page_size)) ||
 		 (o.length && (nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_IOVA, o.iova) ||
 			       nla_put_u64(msg, IOMMU_DIRTY_A_BITMAP_LENGTH, o.length))));
-	rc = send_request(&x, msg, put_failed);
-	/* The last run; after a failed read, what arrived is still handed over */
-	if (c.run && !r.stopped) {
-		int frc = iommudirty_reader_flush(&r);
-
-		if (!rc)
-			rc = frc < 0 ? frc : 0;
-	}
-	return rc;
+	return send_request(&x, msg, put_failed);
 }
 
 IOMMUDIRTY_API int iommudirty_monitor_start(struct iommudirty *h)

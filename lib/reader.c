@@ -13,6 +13,12 @@
 
 #include "internal.h"
 
+/* The library's format values are the family's: sent as they are */
+_Static_assert((int)IOMMUDIRTY_FORMAT_RAW == (int)IOMMU_DIRTY_BITMAP_FORMAT_RAW &&
+	       (int)IOMMUDIRTY_FORMAT_EXTENTS == (int)IOMMU_DIRTY_BITMAP_FORMAT_EXTENTS &&
+	       (int)IOMMUDIRTY_FORMAT_ADAPTIVE == (int)IOMMU_DIRTY_BITMAP_FORMAT_ADAPTIVE,
+	       "iommudirty_format matches iommu_dirty_bitmap_format");
+
 int iommudirty_reader_flush(struct iommudirty_reader *r)
 {
 	uint64_t pages = r->run_pages;
@@ -110,7 +116,7 @@ static int read_bits(struct iommudirty_reader *r, struct nlattr **tb, uint64_t p
 	uint64_t bytes;
 	int rc = 0;
 
-	if (!tb[IOMMU_DIRTY_A_BITMAP_PAGES])
+	if (!tb[IOMMU_DIRTY_A_BITMAP_PAGES] || nla_len(tb[IOMMU_DIRTY_A_BITMAP_PAGES]) < 4)
 		return -EINVAL;
 	c.iova = iommudirty_get_uint(tb[IOMMU_DIRTY_A_BITMAP_IOVA]);
 	c.pages = nla_get_u32(tb[IOMMU_DIRTY_A_BITMAP_PAGES]);
@@ -119,7 +125,7 @@ static int read_bits(struct iommudirty_reader *r, struct nlattr **tb, uint64_t p
 	if ((uint64_t)nla_len(bits) < bytes)
 		return -EINVAL;
 	/* Netlink attributes are 4-byte aligned: the words may not be */
-	if ((uintptr_t)c.bits % 8) {
+	if ((uintptr_t)c.bits % 8 && bytes) {
 		uint64_t *copy = malloc(bytes);
 
 		if (!copy)

@@ -235,7 +235,7 @@ struct iommudirty_read_opts {
 	uint64_t iova, length;		/* length 0: the whole domain */
 	uint64_t page_size;		/* 0: the domain's smallest page */
 	bool no_clear;			/* peek */
-	enum iommudirty_format format;
+	uint32_t format;		/* enum iommudirty_format */
 };
 
 /* A raw chunk: bit n of @bits (64-bit words, host order) is page @iova + n * page_size. */

@@ -89,10 +89,11 @@ void dirty_nl_set_run(void *arg, uint64_t iova, uint64_t pages, uint64_t page_si
 	/* Pages are powers of two: shifts, not a division per run */
 	unsigned int shift = (unsigned int)__builtin_ctzll(m->page);
 	uint64_t first = (iova - m->base) >> shift;
-	uint64_t n = pages << ((unsigned int)__builtin_ctzll(page_size) - shift);
+	uint64_t n;
 
-	if (first >= m->nbits)
+	if (first >= m->nbits || page_size < m->page)
 		return;
+	n = pages << ((unsigned int)__builtin_ctzll(page_size) - shift);
 	bitmap_set_range(m->bits, first, n < m->nbits - first ? n : m->nbits - first);
 }
 

@@ -21,6 +21,7 @@
 
 #include "iommudirty.h"
 #include "iommufd.h"
+#include "iommufd_test.h"
 
 #define SIZE (1 << 20)
 
@@ -52,9 +53,11 @@ static int iommufd = -1;
 
 static uint64_t find_domain(struct iommudirty *h, uint32_t hwpt);
 
+/* The last domain own_domain() made */
+static struct mock_dirty_domain dom;
+
 static uint64_t own_domain(struct iommudirty *h)
 {
-	static struct mock_dirty_domain dom;
 	const char *step;
 	void *buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -222,6 +225,46 @@ static int cmd_reentrant(void)
 	return failed;
 }
 
+/* ---- lastrun ------------------------------------------------------------ */
+
+struct last {
+	struct iommudirty *h;
+	unsigned int calls;
+	int dump;
+};
+
+/* The second run is the last, handed over once the dump has ended */
+static int stop_at_last(uint64_t iova, uint64_t pages, uint64_t page_size, void *arg)
+{
+	struct last *l = arg;
+
+	(void)iova, (void)pages, (void)page_size;
+	if (++l->calls < 2)
+		return 0;
+	l->dump = iommudirty_domains(l->h, nothing, NULL);
+	return 7;
+}
+
+static int cmd_lastrun(void)
+{
+	struct iommudirty *h = open_or_die();
+	uint64_t id = own_domain(h), marks = 0x5;	/* pages 0 and 2: two runs */
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE) / 2;
+	struct iommudirty_read_cbs cbs = { .sz = sizeof(cbs), .run = stop_at_last };
+	struct last l = { .h = h };
+	int rc;
+
+	rc = iommudirty_observe(h, id, NULL, 0, NULL, NULL);
+	check(rc == 0, "observe bound to the socket", rc);
+	rc = mock_set_dirty(iommufd, dom.hwpt, MOCK_APERTURE_START, 64 * page, page, &marks, NULL);
+	check(rc == 0, "two pages marked", rc);
+	rc = iommudirty_read(h, id, NULL, &cbs, &l);
+	check(rc == 7 && l.calls == 2, "the last run's callback value is the read's", rc);
+	check(l.dump == -EBUSY, "a request from the last run's callback: EBUSY", l.dump);
+	iommudirty_close(h);
+	return failed;
+}
+
 /* ---- abi ---------------------------------------------------------------- */
 
 /* What a caller built against a newer header could pass. */
@@ -313,11 +356,12 @@ int main(int argc, char **argv)
 		{ "rcvbuf-unprivileged", cmd_rcvbuf_unprivileged },
 		{ "reentrant", cmd_reentrant },
 		{ "abi", cmd_abi },
+		{ "lastrun", cmd_lastrun },
 	};
 
 	for (size_t i = 0; argc == 2 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn();
-	fprintf(stderr, "usage: lib-check rcvbuf|rcvbuf-unprivileged|reentrant|abi\n");
+	fprintf(stderr, "usage: lib-check rcvbuf|rcvbuf-unprivileged|reentrant|abi|lastrun\n");
 	return 2;
 }

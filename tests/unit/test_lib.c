@@ -270,6 +270,27 @@ static void test_reader(void)
 	TAP_OK(rc == 1 && r.stopped && g.calls == 1,
 	       "a callback's stop is returned and remembered");
 
+	/* A full word-sized chunk whose last run goes on in the next message */
+	const uint64_t top4 = 0xf000000000000000ull, tail = 0xff;
+	const uint32_t two[] = { 0, 2 };
+	struct nl_msg *m = nlmsg_alloc();
+
+	memset(&g, 0, sizeof(g));
+	r = (struct iommudirty_reader){ .cbs = &runs_only, .arg = &g };
+	/* The page size in 8 bytes puts the bits 4-byte aligned: copied */
+	nla_put_u64(m, IOMMU_DIRTY_A_BITMAP_IOVA, 0);
+	nla_put_u64(m, IOMMU_DIRTY_A_BITMAP_PAGE_SIZE, 4096);
+	nla_put_u32(m, IOMMU_DIRTY_A_BITMAP_PAGES, 64);
+	nla_put(m, IOMMU_DIRTY_A_BITMAP_BITS, 8, &top4);
+	rc = feed(&r, m);
+	rc = rc ?: feed(&r, runs_msg(64 * 4096, two, 2));
+	/* Bits past a chunk's pages are not pages */
+	rc = rc ?: feed(&r, bits_msg(0x100000, 3, &tail, 1));
+	rc = rc ?: iommudirty_reader_flush(&r);
+	TAP_OK(rc == 0 && !strcmp(g.log, "r3c000+6/4096 r100000+3/4096 "),
+	       "unaligned bits, a run to a chunk's last word's top, bits past the pages: %s",
+	       g.log);
+
 	r = (struct iommudirty_reader){ .cbs = &runs_only, .arg = &g };
 	TAP_OK(feed(&r, runs_msg(0, odd, 3)) == -EINVAL, "runs that are not pairs are refused");
 	TAP_OK(feed(&r, bits_msg(0, 130, words, 2)) == -EINVAL,

@@ -40,6 +40,11 @@ lib_check() {
 	assert_output --partial 'ok dispatch delivers the notification and returns 0'
 }
 
+@test "the last run, handed over after the dump, returns its callback's value and is still busy" {
+	lib_check lastrun
+	[ "$(grep -c "^ok" <<<"$output")" -eq 4 ]
+}
+
 @test "opts and callbacks carry their size; unknown non-zero fields are refused; observers through the accessor" {
 	lib_check abi
 	[ "$(grep -c "^ok" <<<"$output")" -eq 10 ]
