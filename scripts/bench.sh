@@ -4,13 +4,15 @@
 # bitmap-get (raw, extents, adaptive) against the owner's
 # IOMMU_HWPT_GET_DIRTY_BITMAP on a 1.75 GiB mock mapping with one page in
 # three dirty, the owner's harvest with one and 16 observers against none,
-# and the bytes on the wire in each format. Then
+# the bytes on the wire in each format, and the CLI's dump --format raw
+# against the library's read (its start subtracted). Then
 # tests/bench/top-cpu: the CPU `iommu-dirtyctl top` uses refreshing once a
 # second over 256 domains (screen, batch, and batch observing them all).
 # Then tests/bench/record-cpu: what `record` costs beyond its reads.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-tests/vm/run --name bench --timeout 1800 -- build/tests/dirty-bench 1792M
+tests/vm/run --name bench --timeout 1800 -- build/tests/dirty-bench 1792M 9 \
+	build/bin/iommu-dirtyctl
 tests/vm/run --name bench-top --timeout 900 -- tests/bench/top-cpu 256 30
 tests/vm/run --name bench-record --timeout 900 -- tests/bench/record-cpu 1792M 20

@@ -11,7 +11,10 @@
  *     state: their pending memory already allocated by an earlier harvest)
  *     against none;
  *  3. the bytes bitmap-get sends for sparse and for dense pages in each
- *     format.
+ *     format;
+ *  4. with CLI (the path of iommu-dirtyctl), its `dump --format raw` of the
+ *     whole mapping into a file, its output checked, against the library's
+ *     raw read of figure 1, the CLI's start (a one-page dump) subtracted.
  *
  * Every measured read is checked: it must return exactly the pages marked
  * before it, or the run fails (exit 1) instead of printing a figure for a
@@ -19,16 +22,18 @@
  * hits them alike, and each figure is the median of REPS runs (default 7)
  * with its spread (min-max).
  *
- *   dirty-bench [SIZE [REPS]]
+ *   dirty-bench [SIZE [REPS [CLI]]]
  *
  * Exit status: 0 measured, 1 a contender returned the wrong pages, 2 bad
  * usage, 3 an operation failed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,12 +170,55 @@ static double median(struct figure *f, double *lo, double *hi)
 }
 
 /* Contenders of figure 1, in the order of reads[] in main() */
-enum { BY_IOCTL, BY_RAW, BY_EXTENTS, BY_ADAPTIVE, CONTENDERS };
+enum { BY_IOCTL, BY_RAW, BY_EXTENTS, BY_ADAPTIVE, BY_CLI, BY_CLI_START, CONTENDERS };
+static const char *cli;
 static const enum iommudirty_format format_of[CONTENDERS] = {
 	[BY_RAW] = IOMMUDIRTY_FORMAT_RAW,
 	[BY_EXTENTS] = IOMMUDIRTY_FORMAT_EXTENTS,
 	[BY_ADAPTIVE] = IOMMUDIRTY_FORMAT_ADAPTIVE,
 };
+
+/*
+ * `iommu-dirtyctl dump --format raw` as lease "bench" of the mapping's
+ * first @length bytes into a file; returns its ms, process start included.
+ * With @check, the file must hold exactly the marked pages.
+ */
+static double cli_dump_ms(uint64_t length, bool check)
+{
+	static const char out[] = "/tmp/dirty-bench.raw";
+	char id[24], iova[24], len[24];
+	int status, file;
+	uint64_t t0;
+	pid_t pid;
+
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)domain_id);
+	snprintf(iova, sizeof(iova), "%llu", (unsigned long long)MOCK_APERTURE_START);
+	snprintf(len, sizeof(len), "%llu", (unsigned long long)length);
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	pid = fork();
+	if (pid == 0) {
+		file = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (file < 0 || dup2(file, STDOUT_FILENO) < 0)
+			_exit(126);
+		execl(cli, cli, "dump", id, "--name", "bench", "--format", "raw", "--iova", iova,
+		      "--length", len, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		die("iommu-dirtyctl dump --format raw", -EIO);
+	t0 = clock_ns(CLOCK_MONOTONIC) - t0;
+	if (check) {
+		FILE *f = fopen(out, "r");
+
+		memset(got, 0, BITMAP_WORDS(npages) * 8);
+		if (!f || fread(got, 8, BITMAP_WORDS(npages), f) != BITMAP_WORDS(npages))
+			die("the CLI's bitmap file", -EIO);
+		fclose(f);
+		validate("iommu-dirtyctl dump --format raw");
+	}
+	return (double)t0 / 1e6;
+}
 
 /* One clearing read of the pattern by contender @c, named @who; returns its ms. */
 static double clearing_read(unsigned int c, const char *who)
@@ -179,6 +227,9 @@ static double clearing_read(unsigned int c, const char *who)
 	double ms;
 
 	mark(3);
+	if (c == BY_CLI || c == BY_CLI_START)
+		/* The start: a dump of one page, the rest left for the next */
+		return cli_dump_ms(c == BY_CLI ? size : mock_page, c == BY_CLI);
 	if (c == BY_IOCTL) {
 		tracking(true);
 		ms = ioctl_harvest_ms();
@@ -235,7 +286,10 @@ int main(int argc, char **argv)
 		[BY_RAW] = { .name = "bitmap-get raw" },
 		[BY_EXTENTS] = { .name = "bitmap-get extents" },
 		[BY_ADAPTIVE] = { .name = "bitmap-get adaptive" },
+		[BY_CLI] = { .name = "CLI dump --format raw" },
+		[BY_CLI_START] = { .name = "CLI dump of one page" },
 	};
+	unsigned int contenders;
 	static const unsigned int observers[] = { 0, 1, MAX_OBSERVERS };
 	struct figure cost[3] = {
 		{ .name = "no observer" }, { .name = "one observer" }, { .name = "16 observers" },
@@ -252,11 +306,14 @@ int main(int argc, char **argv)
 	for (unsigned int i = 1; i < MAX_OBSERVERS; i++)
 		snprintf(lease_names[i], sizeof(lease_names[i]), "bench-%u", i);
 	if ((argc > 1 && (parse_size(argv[1], &size) || !size || size % chunk)) ||
-	    (argc > 2 && (sscanf(argv[2], "%u", &reps) != 1 || reps < 1 || reps > MAX_REPS))) {
-		fprintf(stderr, "usage: dirty-bench [SIZE, a multiple of 64M [REPS, 1-%d]]\n",
+	    (argc > 2 && (sscanf(argv[2], "%u", &reps) != 1 || reps < 1 || reps > MAX_REPS)) ||
+	    argc > 4) {
+		fprintf(stderr, "usage: dirty-bench [SIZE, a multiple of 64M [REPS, 1-%d [CLI]]]\n",
 			MAX_REPS);
 		return 2;
 	}
+	cli = argc > 3 ? argv[3] : NULL;
+	contenders = cli ? CONTENDERS : BY_CLI;
 	npages = size / mock_page;
 	marks = calloc(BITMAP_WORDS(npages), 8);
 	got = calloc(BITMAP_WORDS(npages), 8);
@@ -282,8 +339,8 @@ int main(int argc, char **argv)
 	lease(true);
 	observer_read_ms("bench", IOMMUDIRTY_FORMAT_RAW, false, &pages, &wire[0][0]);	/* drain */
 	for (unsigned int i = 0; i < reps; i++)
-		for (unsigned int k = 0; k < CONTENDERS; k++) {
-			unsigned int c = (i + k) % CONTENDERS;
+		for (unsigned int k = 0; k < contenders; k++) {
+			unsigned int c = (i + k) % contenders;
 
 			reads[c].ms[i] = clearing_read(c, reads[c].name);
 		}
@@ -315,6 +372,17 @@ int main(int argc, char **argv)
 	print_figure(&reads[BY_RAW], ioctl_med, true, ">= 1.0x");
 	print_figure(&reads[BY_EXTENTS], ioctl_med, true, ">= 1.0x");
 	print_figure(&reads[BY_ADAPTIVE], ioctl_med, true, ">= 1.0x");
+	if (cli) {
+		double raw = median(&reads[BY_RAW], &lo, &hi);
+		double whole = median(&reads[BY_CLI], &lo, &hi);
+		double start = median(&reads[BY_CLI_START], &lo, &hi);
+
+		printf("the CLI against the library's raw read, process start excluded:\n");
+		print_figure(&reads[BY_CLI], 0, true, NULL);
+		print_figure(&reads[BY_CLI_START], 0, true, NULL);
+		printf("  %-22s %8.1f ms  %.2fx the library's throughput (goal >= 0.9x)\n",
+		       "CLI minus its start", whole - start, raw / (whole - start));
+	}
 	printf("owner harvest cost, observers in their steady state:\n");
 	none_med = median(&cost[0], &lo, &hi);
 	print_figure(&cost[0], 0, false, NULL);
