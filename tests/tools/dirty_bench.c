@@ -3,10 +3,10 @@
  * dirty-bench: figures for `make bench`, measured side by side in one run
  * on one mock domain and printed with their ratios (no pass/fail on speed):
  *
- *  1. a clearing read with one page in three dirty, through bitmap-get
- *     (raw, extents and adaptive, each into a bitmap as a consumer wanting
- *     one would: bits ORed in a word at a time, runs set as ranges) against
- *     the owner's IOMMU_HWPT_GET_DIRTY_BITMAP;
+ *  1. a clearing read with one page in three dirty, then one in 1000,
+ *     through bitmap-get (raw, extents and adaptive, each into a bitmap as
+ *     a consumer wanting one would: bits ORed in a word at a time, runs set
+ *     as ranges) against the owner's IOMMU_HWPT_GET_DIRTY_BITMAP;
  *  2. the owner's harvest with one and with 16 observers (in their steady
  *     state: their pending memory already allocated by an earlier harvest)
  *     against none;
@@ -220,13 +220,16 @@ static double cli_dump_ms(uint64_t length, bool check)
 	return (double)t0 / 1e6;
 }
 
-/* One clearing read of the pattern by contender @c, named @who; returns its ms. */
-static double clearing_read(unsigned int c, const char *who)
+/*
+ * One clearing read of every @every-th page by contender @c, named @who;
+ * returns its ms.
+ */
+static double clearing_read(unsigned int c, const char *who, uint64_t every)
 {
 	uint64_t pages, bytes;
 	double ms;
 
-	mark(3);
+	mark(every);
 	if (c == BY_CLI || c == BY_CLI_START)
 		/* The start: a dump of one page, the rest left for the next */
 		return cli_dump_ms(c == BY_CLI ? size : mock_page, c == BY_CLI);
@@ -289,6 +292,12 @@ int main(int argc, char **argv)
 		[BY_CLI] = { .name = "CLI dump --format raw" },
 		[BY_CLI_START] = { .name = "CLI dump of one page" },
 	};
+	struct figure sparse[BY_CLI] = {
+		[BY_IOCTL] = { .name = "owner ioctl" },
+		[BY_RAW] = { .name = "bitmap-get raw" },
+		[BY_EXTENTS] = { .name = "bitmap-get extents" },
+		[BY_ADAPTIVE] = { .name = "bitmap-get adaptive" },
+	};
 	unsigned int contenders;
 	static const unsigned int observers[] = { 0, 1, MAX_OBSERVERS };
 	struct figure cost[3] = {
@@ -342,7 +351,15 @@ int main(int argc, char **argv)
 		for (unsigned int k = 0; k < contenders; k++) {
 			unsigned int c = (i + k) % contenders;
 
-			reads[c].ms[i] = clearing_read(c, reads[c].name);
+			reads[c].ms[i] = clearing_read(c, reads[c].name, 3);
+		}
+	/* 1 again, sparse (the CLI left out), after draining what it left */
+	observer_read_ms("bench", IOMMUDIRTY_FORMAT_RAW, false, &pages, &wire[0][0]);
+	for (unsigned int i = 0; i < reps; i++)
+		for (unsigned int k = 0; k < BY_CLI; k++) {
+			unsigned int c = (i + k) % BY_CLI;
+
+			sparse[c].ms[i] = clearing_read(c, sparse[c].name, 1000);
 		}
 	lease(false);
 	/* 2: rotate which goes first */
@@ -372,6 +389,12 @@ int main(int argc, char **argv)
 	print_figure(&reads[BY_RAW], ioctl_med, true, ">= 1.0x");
 	print_figure(&reads[BY_EXTENTS], ioctl_med, true, ">= 1.0x");
 	print_figure(&reads[BY_ADAPTIVE], ioctl_med, true, ">= 1.0x");
+	printf("clearing read, 1 page in 1000 dirty (%llu pages), throughput against the owner's ioctl:\n",
+	       (unsigned long long)((npages + 999) / 1000));
+	ioctl_med = median(&sparse[BY_IOCTL], &lo, &hi);
+	print_figure(&sparse[BY_IOCTL], 0, true, NULL);
+	for (unsigned int c = BY_RAW; c < BY_CLI; c++)
+		print_figure(&sparse[c], ioctl_med, true, ">= 1.0x");
 	if (cli) {
 		double raw = median(&reads[BY_RAW], &lo, &hi);
 		double whole = median(&reads[BY_CLI], &lo, &hi);
