@@ -61,7 +61,7 @@ only_4k_objects() {
 walk_all() {
 	run -0 failnth "$@"
 	echo "$output" | sed 's/^/# /' >&3
-	[ "$(grep -c 'fault points:' <<<"$output")" = 10 ]
+	[ "$(grep -c 'fault points:' <<<"$output")" = 11 ]
 	! grep -E ' [0-4] fault points' <<<"$output"
 }
 
