@@ -144,10 +144,8 @@ static int raw_put_bits(struct dump *d, uint64_t first, const uint64_t *bits, ui
 	unsigned int shift = first % 64;
 
 	for (uint64_t w = 0; w < (n + 63) / 64; w++) {
-		uint64_t v = bits[w], index = first / 64 + w;
+		uint64_t v = bitmap_word(bits, w, n), index = first / 64 + w;
 
-		if (w == n / 64)
-			v &= (UINT64_C(1) << n % 64) - 1;
 		if (raw_flush(d, index))
 			return -EIO;
 		d->raw_word |= v << shift;

@@ -27,6 +27,14 @@ static inline void bitmap_set_range(uint64_t *map, uint64_t first, uint64_t n)
 	}
 }
 
+/* Word @i of the first @nbits of @map, its bits past @nbits cleared. */
+static inline uint64_t bitmap_word(const uint64_t *map, uint64_t i, uint64_t nbits)
+{
+	if (i == nbits / 64 && nbits % 64)
+		return map[i] & ((UINT64_C(1) << (nbits % 64)) - 1);
+	return map[i];
+}
+
 static inline bool bitmap_test_bit(const uint64_t *map, uint64_t bit)
 {
 	return map[bit / 64] >> (bit % 64) & 1;
@@ -39,10 +47,8 @@ static inline uint64_t bitmap_count_andnot(const uint64_t *a, const uint64_t *b,
 	uint64_t n = 0;
 
 	for (uint64_t i = 0; i < BITMAP_WORDS(nbits); i++) {
-		uint64_t w = a[i] & (b ? ~b[i] : ~UINT64_C(0));
+		uint64_t w = bitmap_word(a, i, nbits) & (b ? ~b[i] : ~UINT64_C(0));
 
-		if (i == nbits / 64 && nbits % 64)
-			w &= (UINT64_C(1) << (nbits % 64)) - 1;
 		n += (uint64_t)__builtin_popcountll(w);
 	}
 	return n;
@@ -58,10 +64,8 @@ static inline uint64_t bitmap_count_runs(const uint64_t *map, uint64_t nbits, bo
 	uint64_t n = 0, c = *carry;
 
 	for (uint64_t i = 0; i < BITMAP_WORDS(nbits); i++) {
-		uint64_t w = map[i];
+		uint64_t w = bitmap_word(map, i, nbits);
 
-		if (i == nbits / 64 && nbits % 64)
-			w &= (UINT64_C(1) << (nbits % 64)) - 1;
 		n += (uint64_t)__builtin_popcountll(w & ~(w << 1 | c));
 		c = w >> 63;
 	}
@@ -76,10 +80,8 @@ static inline void bitmap_or_at(uint64_t *dst, uint64_t first, const uint64_t *s
 	unsigned int shift = first % 64;
 
 	for (uint64_t i = 0; i < BITMAP_WORDS(nbits); i++) {
-		uint64_t w = src[i], *d = dst + first / 64 + i;
+		uint64_t w = bitmap_word(src, i, nbits), *d = dst + first / 64 + i;
 
-		if (i == nbits / 64 && nbits % 64)
-			w &= (UINT64_C(1) << (nbits % 64)) - 1;
 		d[0] |= w << shift;
 		if (shift && w >> (64 - shift))
 			d[1] |= w >> (64 - shift);
