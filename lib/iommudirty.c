@@ -380,6 +380,13 @@ IOMMUDIRTY_API int iommudirty_open(struct iommudirty **handle)
 	rc = set_rcvbuf(h, 1 << 20);
 	if (rc && rc != -ENOBUFS)
 		goto err_free;
+	/*
+	 * The kernel sizes a dump's messages by the largest read the socket
+	 * made (up to 32 KiB); libnl's 16 KiB default would halve them. Peek
+	 * stays on, so a larger reply still arrives whole.
+	 */
+	nl_socket_set_msg_buf_size(h->sk, 64 << 10);
+	nl_socket_enable_msg_peek(h->sk);
 	rc = resolve_family(h);
 	if (rc)
 		goto err_free;
