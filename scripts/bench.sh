@@ -4,8 +4,9 @@
 # bitmap-get (raw, extents, adaptive) against the owner's
 # IOMMU_HWPT_GET_DIRTY_BITMAP on a 1.75 GiB mock mapping with one page in
 # three dirty, the owner's harvest with one and 16 observers against none,
-# the bytes on the wire in each format, and the CLI's dump --format raw
-# against the library's read (its start subtracted). Then
+# the bytes on the wire in each format, the CLI's dump --format raw
+# against the library's read (its start subtracted, in wall and CPU time),
+# and the CLI's peak RSS on a large domain against a small one. Then
 # tests/bench/top-cpu: the CPU `iommu-dirtyctl top` uses refreshing once a
 # second over 256 domains (screen, batch, and batch observing them all).
 # Then tests/bench/record-cpu: what `record` costs beyond its reads.
