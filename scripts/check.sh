@@ -4,6 +4,8 @@
 # Stages (each writes TAP to build/results/STAGE.tap):
 #   compile     the series built for arm64/SMMUv3, x86/AMD with iommufd as
 #               a module, and with our Kconfig option off
+#   prefix      every prefix of the series built, one patch at a time, with
+#               the family on and off (scripts/prefix-build.sh)
 #   generated   YNL files match their spec (ynl-gen-c --cmp-out)
 #   unit        host unit tests of the userspace, under ASan/UBSan
 #   host        Bats suites that run on the host (tests/bats/host), but
@@ -19,7 +21,8 @@
 #
 # The debug kernel builds in the background from the end of the build
 # stage; the debug stages wait for it (build-debug in the times). The
-# compile stage runs in the background beside the debug guest stages.
+# compile and prefix stages run in the background, niced, beside the debug
+# guest stages.
 #
 # CHECK_STAGES="unit mock" limits the run; SKIP_DEBUG=1 leaves out the debug
 # kernel (a developer's shortcut; CI runs everything). A stage left out
@@ -31,7 +34,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 R=$top/build/results
-all_stages="compile generated unit host mock vtd selftest debug-mock"
+all_stages="compile prefix generated unit host mock vtd selftest debug-mock"
 stages=${CHECK_STAGES:-$all_stages}
 [ "${SKIP_DEBUG:-0}" = 1 ] && stages=${stages//debug-mock/}
 rm -rf "$R"
@@ -181,7 +184,7 @@ kselftest() {
 run_selftest() {
 	say "selftest: upstream iommufd selftest in the guest (hugetlbfs mounted)"
 	kselftest selftest build/selftest/iommufd tests/selftest/expected-pass.txt --timeout 900
-	# The series' own kselftest (patch 0027): every case must pass
+	# The series' own kselftest (patch 0025): every case must pass
 	say "selftest: the iommu-dirty kselftest in the guest"
 	kselftest iommu-dirty build/selftest/iommu_dirty tests/selftest/expected-pass-iommu-dirty.txt \
 		--timeout 600
@@ -194,23 +197,34 @@ run_fail_nth() {
 		tests/selftest/expected-pass-fail-nth.txt --variant debug --timeout 1800
 }
 
-# The compile stage only builds, so it runs in the background beside the
-# debug guest stages; its time is its own, and its TAP is shown when it is
-# collected at the end.
-compile_start() {
-	say "compile: the series in configurations the VM does not boot, in the background"
-	bg_start bash -c 't0=$SECONDS; scripts/compile-check.sh >"$1/compile.tap" 2>"$1/compile.log"
-		rc=$?; echo $((SECONDS - t0)) >"$1/compile.secs"; exit $rc' compile "$R"
-	compile_pid=$bg_pid
+# The compile and prefix stages only build, so they run in the background
+# beside the debug guest stages, niced (they take what the guest leaves);
+# their times are their own, and their TAP is shown when collected at the
+# end.
+builds_start() {
+	say "compile, prefix: the series in other configurations, and each of its prefixes, in the background"
+	bg_start nice -n 10 bash -c 'rc=0
+		for s in $2; do
+			t0=$SECONDS
+			scripts/$s >"$1/${s%%-*}.tap" 2>"$1/${s%%-*}.log" || rc=1
+			echo $((SECONDS - t0)) >"$1/${s%%-*}.secs"
+		done
+		exit $rc' builds "$R" "$(want compile && echo compile-check.sh) $(want prefix && echo prefix-build.sh)"
+	builds_pid=$bg_pid
 }
 
-compile_wait() {
-	local rc=0
-	say "compile: collecting the background builds"
-	wait "$compile_pid" || rc=$?
-	printf '%-11s %5ds\n' compile "$(cat "$R/compile.secs" 2>/dev/null || echo 0)" >>"$R/times"
-	cat "$R/compile.tap"
-	tap_guard compile "$rc"
+builds_wait() {
+	local s
+	say "compile, prefix: collecting the background builds"
+	wait "$builds_pid"
+	for s in compile prefix; do
+		want "$s" || continue
+		printf '%-11s %5ds\n' "$s" "$(cat "$R/$s.secs" 2>/dev/null || echo 0)" >>"$R/times"
+		cat "$R/$s.tap" 2>/dev/null
+		# a runner that stopped before its plan line failed, whatever it printed
+		grep -qs '^1\.\.' "$R/$s.tap" ||
+			stage_failed "$s" "the runner stopped early (see $R/$s.log)"
+	done
 }
 
 # The generated YNL files in the patches must be what the spec generates.
@@ -251,7 +265,7 @@ else
 			stage_failed debug-mock "the debug kernel did not build (see $R/build-debug.log)"
 		fi
 	fi
-	want compile && compile_start
+	{ want compile || want prefix; } && builds_start
 	# The host suites' tests that boot the debug kernel
 	[ "$debug_built" = 1 ] && want host &&
 		timed debug-host run_bats debug-host -- --filter-tags debug-kernel tests/bats/host
@@ -265,7 +279,7 @@ else
 		tests/bats/mock/race.bats tests/bats/mock/trace.bats tests/bats/mock/noloss.bats \
 		tests/bats/mock/fuzz.bats tests/bats/mock/failnth.bats
 	[ "$debug_built" = 1 ] && timed fail-nth run_fail_nth
-	want compile && compile_wait
+	{ want compile || want prefix; } && builds_wait
 fi
 # Stages left out show in the summary as skipped, never as silence.
 for s in $all_stages; do

@@ -58,7 +58,7 @@ export)
 	# The cover letter is written by hand (its shortlog and diffstat from
 	# git format-patch --cover-letter): kept, and never applied
 	find "$top/kernel/patches" -name '*.patch' ! -name "$cover" -delete
-	git format-patch -q -N --no-signature -o "$top/kernel/patches" base..HEAD
+	git format-patch -q --numbered --no-signature -o "$top/kernel/patches" base..HEAD
 	{
 		echo "# Patches against the pinned linux-source (kernel/source.env), applied in"
 		echo "# this order by scripts/kernel.sh. One git format-patch file per line."
@@ -76,11 +76,21 @@ check)
 		[ "$(basename "$p")" = "$cover" ] && continue
 		# UNKNOWN_COMMIT_ID: the dev tree's history is one import of the
 		# pinned source, so mainline hashes (Fixes:, backports) cannot
-		# resolve in it
+		# resolve in it. FILE_PATH_CHANGES asks of every added file
+		# whether MAINTAINERS needs updating unless the patch touches it:
+		# the loop below answers with get_maintainer.pl instead.
 		out=$(cd "$dev" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --terse \
-			--no-summary --showfile --show-types --ignore UNKNOWN_COMMIT_ID "$p" |
+			--no-summary --showfile --show-types --ignore UNKNOWN_COMMIT_ID \
+			--ignore FILE_PATH_CHANGES "$p" |
 			grep -Ev "^($generated):[0-9]+: WARNING:LONG_LINE:" || true)
 		[ -z "$out" ] || { printf '%s: %s\n' "$(basename "$p")" "$out"; rc=1; }
+	done
+	# Every file the series adds has a maintainer in the series' MAINTAINERS
+	for f in $(sed -n '/^diff --git/{N;s|^diff --git a/[^ ]* b/\([^ ]*\)\nnew file mode.*|\1|p}' \
+		"$top"/kernel/patches/0*.patch | sort -u); do
+		(cd "$dev" && ./scripts/get_maintainer.pl --nogit --nogit-fallback --noroles -f "$f" |
+			grep -q '(maintainer:') ||
+			{ echo "kernel-dev.sh: no MAINTAINERS entry covers $f"; rc=1; }
 	done
 	"$0" cmp || rc=1
 	exit $rc ;;
