@@ -15,8 +15,9 @@
 # reset to pristine gets its old mtimes back, and an object left from an
 # earlier run would pass for one whose source a prefix lacks (ccache keeps
 # the rebuild cheap). Only the directories the series compiles are built:
-# drivers/iommu/ (with the AMD IOMMU on in the family-on configuration) and
-# net/netlink/. Nothing is linked, so a symbol declared before the patch
+# drivers/iommu/ (with the AMD IOMMU on) and net/netlink/ with the family
+# on; with it off, drivers/iommu/iommufd/, the only place that reads it.
+# Nothing is linked, so a symbol declared before the patch
 # that defines it is not caught here; the arm64 SMMUv3 code is the compile
 # stage's, on the whole series.
 set -uo pipefail
@@ -103,7 +104,8 @@ for p in "${patches[@]}"; do
 			configure "$B/obj-px-on" on && configure "$B/obj-px-off" off
 		fi &&
 		kmake "$B/obj-px-on" drivers/iommu/ net/netlink/ &&
-		kmake "$B/obj-px-off" drivers/iommu/
+		# the option is read in drivers/iommu/iommufd/ only
+		kmake "$B/obj-px-off" drivers/iommu/iommufd/
 	} >"$log" 2>&1
 	if [ $? -eq 0 ] && ! grep -q 'warning:' "$log"; then
 		echo "ok $n - $p builds (family on and off)"
