@@ -88,16 +88,26 @@ static void die(const char *what, int rc)
 }
 
 /* Mark every @every-th page dirty (the hardware must be tracking). */
-static void mark(uint64_t every)
+/*
+ * Mark every @every-th page of [MOCK_APERTURE_START, + @len) of @hwpt
+ * dirty, through @bits (room for the range's pages), which holds them after.
+ */
+static void mark_every(uint32_t hwpt, uint64_t len, uint64_t every, uint64_t *bits)
 {
+	uint64_t n = len / mock_page;
 	int rc;
 
-	memset(marks, 0, BITMAP_WORDS(npages) * 8);
-	for (uint64_t i = 0; i < npages; i += every)
-		bitmap_set_bit(marks, i);
-	rc = mock_set_dirty(fd, d.hwpt, MOCK_APERTURE_START, size, mock_page, marks, NULL);
+	memset(bits, 0, BITMAP_WORDS(n) * 8);
+	for (uint64_t i = 0; i < n; i += every)
+		bitmap_set_bit(bits, i);
+	rc = mock_set_dirty(fd, hwpt, MOCK_APERTURE_START, len, mock_page, bits, NULL);
 	if (rc)
 		die("IOMMU_TEST_OP_DIRTY", rc);
+}
+
+static void mark(uint64_t every)
+{
+	mark_every(d.hwpt, size, every, marks);
 }
 
 static double ioctl_harvest_ms(void)
@@ -372,22 +382,6 @@ static double owner_harvest(unsigned int observers)
 	return ms;
 }
 
-/* Mark every third page of [MOCK_APERTURE_START, + @len) of @hwpt dirty. */
-static void mark_domain(uint32_t hwpt, uint64_t len)
-{
-	uint64_t n = len / mock_page, *bits = calloc(BITMAP_WORDS(n), 8);
-	int rc;
-
-	if (!bits)
-		die("calloc", -ENOMEM);
-	for (uint64_t i = 0; i < n; i += 3)
-		bitmap_set_bit(bits, i);
-	rc = mock_set_dirty(fd, hwpt, MOCK_APERTURE_START, len, mock_page, bits, NULL);
-	free(bits);
-	if (rc)
-		die("IOMMU_TEST_OP_DIRTY", rc);
-}
-
 /* Figure 5's domains: the largest the mock's aperture takes, and one chunk */
 #define MEM_BIG (1984ULL << 20)
 #define MEM_SMALL (64ULL << 20)
@@ -420,10 +414,13 @@ static void memory_figure(void)
 	static const uint64_t sizes[2] = { MEM_BIG, MEM_SMALL };
 	struct mock_dirty_domain dom[2];
 	uint64_t id[2], pages = (MEM_BIG - MEM_SMALL) / mock_page;
+	uint64_t *bits = calloc(BITMAP_WORDS(MEM_BIG / mock_page), 8);
 	char ids[2][24], lens[2][24];
 	const char *step;
 	int rc;
 
+	if (!bits)
+		die("calloc", -ENOMEM);
 	for (unsigned int w = 0; w < 2; w++) {
 		rc = mock_dirty_domain_create(fd, mmap_buf, sizes[w], chunk, true, &dom[w], &step);
 		if (rc)
@@ -463,7 +460,7 @@ static void memory_figure(void)
 			for (unsigned int r = 0; r < 3; r++) {
 				long k;
 
-				mark_domain(dom[w].hwpt, sizes[w]);
+				mark_every(dom[w].hwpt, sizes[w], 3, bits);
 				run_cli(args, "/dev/null", &k);
 				kib[w] = k < kib[w] ? k : kib[w];
 			}
@@ -475,6 +472,7 @@ static void memory_figure(void)
 		       tools[t].bits_per_page ? "its bit a page and " : "", MEM_NOISE_KIB,
 		       kib[0] - kib[1] <= allowed ? "met" : "NOT met");
 	}
+	free(bits);
 }
 
 /* A figure's median and spread; against @base_ms (0: none) as a speed or a cost. */
