@@ -203,13 +203,13 @@ run_fail_nth() {
 # end.
 builds_start() {
 	say "compile, prefix: the series in other configurations, and each of its prefixes, in the background"
-	bg_start nice -n 10 bash -c 'rc=0
+	bg_start nice -n 10 bash -c '
 		for s in $2; do
 			t0=$SECONDS
-			scripts/$s >"$1/${s%%-*}.tap" 2>"$1/${s%%-*}.log" || rc=1
+			scripts/$s >"$1/${s%%-*}.tap" 2>"$1/${s%%-*}.log"
+			echo $? >"$1/${s%%-*}.rc"
 			echo $((SECONDS - t0)) >"$1/${s%%-*}.secs"
-		done
-		exit $rc' builds "$R" "$(want compile && echo compile-check.sh) $(want prefix && echo prefix-build.sh)"
+		done' builds "$R" "$(want compile && echo compile-check.sh) $(want prefix && echo prefix-build.sh)"
 	builds_pid=$bg_pid
 }
 
@@ -221,9 +221,10 @@ builds_wait() {
 		want "$s" || continue
 		printf '%-11s %5ds\n' "$s" "$(cat "$R/$s.secs" 2>/dev/null || echo 0)" >>"$R/times"
 		cat "$R/$s.tap" 2>/dev/null
-		# a runner that stopped before its plan line failed, whatever it printed
+		tap_guard "$s" "$(cat "$R/$s.rc" 2>/dev/null || echo 1)"
+		# and one that stopped before its plan line failed, whatever it printed
 		grep -qs '^1\.\.' "$R/$s.tap" ||
-			stage_failed "$s" "the runner stopped early (see $R/$s.log)"
+			stage_failed "$s" "the runner stopped before its plan line (see $R/$s.log)"
 	done
 }
 
