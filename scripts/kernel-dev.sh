@@ -14,6 +14,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 dev=${BUILD_DIR:-$top/build}/linux/dev
 cover=0000-cover-letter.patch
 base_msg="pinned linux-source"
+base_date="2026-01-01T00:00:00Z"
 
 # Generated YNL files: spec, mode, kind, output (paths in the kernel tree).
 ynl_outputs() {
@@ -48,7 +49,10 @@ init)
 	cd "$dev"
 	git init -q
 	git add -A -f .
-	git -c user.name=base -c user.email=base@localhost commit -q -m "$base_msg"
+	# A fixed identity and date make the base commit the same on every
+	# machine, so the cover letter's base-commit: names it
+	GIT_AUTHOR_DATE=$base_date GIT_COMMITTER_DATE=$base_date \
+		git -c user.name=base -c user.email=base@localhost commit -q -m "$base_msg"
 	git tag base
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/kernel/series" |
 		while read -r p; do git am -q "$top/kernel/patches/$p"; done
