@@ -16,10 +16,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 B=${BUILD_DIR:-$top/build}/linux
 src=$B/src
 jobs=${JOBS:-$(nproc)}
-export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026' CCACHE_BASEDIR=$top
 n=0 failed=0
-# shellcheck source=kconfig-check.sh
-. "$top/scripts/kconfig-check.sh"
+# shellcheck source=kbuild-lib.sh
+. "$top/scripts/kbuild-lib.sh"
+kbuild_env "$top"
 
 # variant NAME ARCH CROSS BASE-TARGET "SYMBOLS" DIRS...
 #   SYMBOLS: space-separated NAME=y|m|n applied with scripts/config
@@ -34,8 +34,7 @@ variant() {
 	{
 		"${mk[@]}" "$base" &&
 		if [ "$base" = tinyconfig ]; then
-			(cd "$src" && KCONFIG_CONFIG="$obj/.config" scripts/kconfig/merge_config.sh \
-				-m -O "$obj" "$obj/.config" "$top/kernel/config/base.config")
+			merge_fragments "$src" "$obj" "$top/kernel/config/base.config"
 		fi &&
 		for s in $syms; do
 			sym=${s%%=*} val=${s#*=}

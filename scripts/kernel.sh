@@ -19,8 +19,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../kernel/source.env
 . "$top/kernel/source.env"
-# shellcheck source=kconfig-check.sh
-. "$top/scripts/kconfig-check.sh"
+# shellcheck source=kbuild-lib.sh
+. "$top/scripts/kbuild-lib.sh"
 variant=${1:-default}
 case $variant in default|debug) ;; *) echo "kernel.sh: unknown variant '$variant' (default|debug)" >&2; exit 2 ;; esac
 
@@ -31,10 +31,7 @@ obj=$B/obj-$variant
 jobs=${JOBS:-$(nproc)}
 log() { printf '  %-8s %s\n' "$1" "$2"; }
 
-# Reproducible identity so ccache hits across clean clones on one machine.
-export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
-export KBUILD_BUILD_USER=iommu-dirtyctl KBUILD_BUILD_HOST=build
-export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
+kbuild_env "$top"
 kmake() { make -s -C "$src" O="$1" CC="ccache gcc" HOSTCC="ccache gcc" -j"$jobs" "${@:2}"; }
 
 unpack() {
@@ -59,12 +56,6 @@ series_patches() {
 	done
 }
 
-# Files a list of git format-patch files create, modify or delete.
-touched_files() {
-	[ $# -eq 0 ] && return 0
-	sed -n 's|^diff --git a/\([^ ]*\) b/\([^ ]*\)$|\1\n\2|p' "$@" | sort -u
-}
-
 apply_series() {
 	local patches hash union f
 	mapfile -t patches < <(series_patches)
@@ -76,7 +67,7 @@ apply_series() {
 	fi
 	[ "$(cat "$src/.series-hash" 2>/dev/null)" = "$hash" ] && return 0
 
-	union=$( { touched_files ${patches[@]+"${patches[@]}"}; cat "$src/.series-files" 2>/dev/null || true; } | sort -u)
+	union=$( { patch_files ${patches[@]+"${patches[@]}"}; cat "$src/.series-files" 2>/dev/null || true; } | sort -u)
 	rm -rf "$B/stage"
 	mkdir -p "$B/stage"
 	for f in $union; do
@@ -103,7 +94,7 @@ apply_series() {
 			rm -f "$src/$f"
 		fi
 	done
-	touched_files ${patches[@]+"${patches[@]}"} >"$src/.series-files"
+	patch_files ${patches[@]+"${patches[@]}"} >"$src/.series-files"
 	echo "$hash" >"$src/.series-hash"
 	rm -rf "$B/stage"
 }
@@ -118,7 +109,7 @@ configure() {
 	tmp=$B/cfg-$variant
 	mkdir -p "$tmp" "$obj"
 	kmake "$tmp" tinyconfig >/dev/null
-	(cd "$src" && KCONFIG_CONFIG="$tmp/.config" scripts/kconfig/merge_config.sh -m -O "$tmp" "$tmp/.config" "${frags[@]}" >/dev/null)
+	merge_fragments "$src" "$tmp" "${frags[@]}" >/dev/null
 	kmake "$tmp" olddefconfig >/dev/null
 	# A later fragment overrides an earlier one, as merge_config does: the
 	# last setting of each symbol is the one checked

@@ -26,9 +26,6 @@ B=${BUILD_DIR:-$top/build}/linux
 pristine=$B/pristine
 src=$B/prefix-src
 jobs=${JOBS:-$(nproc)}
-export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
-export KBUILD_BUILD_USER=iommu-dirtyctl KBUILD_BUILD_HOST=build
-export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
 
 if [ ! -f "$pristine/.unpacked" ]; then
 	echo "not ok 1 - prefix builds: no pristine tree (run scripts/kernel.sh first)"
@@ -38,8 +35,9 @@ fi
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/kernel/series")
 
 kmake() { make -s -C "$src" O="$1" CC="ccache gcc" HOSTCC="ccache gcc" -j"$jobs" "${@:2}"; }
-# shellcheck source=kconfig-check.sh
-. "$top/scripts/kconfig-check.sh"
+# shellcheck source=kbuild-lib.sh
+. "$top/scripts/kbuild-lib.sh"
+kbuild_env "$top"
 
 # configure OBJ on|off: our test configuration with the family (once a
 # patch adds its symbol) and the AMD IOMMU on, or the family off; checked
@@ -47,8 +45,7 @@ kmake() { make -s -C "$src" O="$1" CC="ccache gcc" HOSTCC="ccache gcc" -j"$jobs"
 configure() {
 	local obj=$1 want=()
 	kmake "$obj" tinyconfig >/dev/null &&
-	(cd "$src" && KCONFIG_CONFIG="$obj/.config" scripts/kconfig/merge_config.sh -m \
-		-O "$obj" "$obj/.config" "$top/kernel/config/base.config" >/dev/null) || return 1
+	merge_fragments "$src" "$obj" "$top/kernel/config/base.config" >/dev/null || return 1
 	if [ "$2" = on ]; then
 		"$src/scripts/config" --file "$obj/.config" --enable AMD_IOMMU
 		want+=(CONFIG_AMD_IOMMU=y)
@@ -64,7 +61,7 @@ configure() {
 # apply PATCH: into src/, first breaking the hard links of what it touches
 apply() {
 	local f
-	for f in $(sed -n 's|^diff --git a/\([^ ]*\) b/\([^ ]*\)$|\1\n\2|p' "$1" | sort -u); do
+	for f in $(patch_files "$1"); do
 		if [ -f "$src/$f" ]; then
 			cp -p "$src/$f" "$src/$f.unlink" && mv -f "$src/$f.unlink" "$src/$f"
 		fi
