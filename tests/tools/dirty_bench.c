@@ -87,10 +87,10 @@ static void die(const char *what, int rc)
 	exit(3);
 }
 
-/* Mark every @every-th page dirty (the hardware must be tracking). */
 /*
  * Mark every @every-th page of [MOCK_APERTURE_START, + @len) of @hwpt
- * dirty, through @bits (room for the range's pages), which holds them after.
+ * dirty (the hardware must be tracking), through @bits (room for the
+ * range's pages), which holds them after.
  */
 static void mark_every(uint32_t hwpt, uint64_t len, uint64_t every, uint64_t *bits)
 {
@@ -105,6 +105,7 @@ static void mark_every(uint32_t hwpt, uint64_t len, uint64_t every, uint64_t *bi
 		die("IOMMU_TEST_OP_DIRTY", rc);
 }
 
+/* Mark every @every-th page of the run's domain, keeping them in marks */
 static void mark(uint64_t every)
 {
 	mark_every(d.hwpt, size, every, marks);
