@@ -2,7 +2,7 @@
 /*
  * stall-owner: a VMM whose ioctl stalls in a page fault the kernel takes
  * while it holds locks others need, for as long as the test wants,
- * independent of the machine's speed. Two places (--in):
+ * independent of the machine's speed. Three places (--in):
  *
  * attach   It maps a userfaultfd-registered region into an IOAS (nothing is
  *          pinned yet: the IOAS has no domain), then attaches a mock device
@@ -16,6 +16,11 @@
  *          waits in its fault: an owner whose bitmap sits in memory that a
  *          userfaultfd (post-copy) or slow swap has not brought in. Once
  *          released it checks the harvest held exactly the pages it dirtied.
+ * map      It makes a tracking mock domain of ordinary memory, then maps a
+ *          userfaultfd-registered region after it in a second thread. The
+ *          map pins the region for the domain, with the IOAS's domains_rwsem
+ *          held, and waits in its first fault: a VMM that hot-plugs memory
+ *          while its domain is tracked.
  *
  * The ready file is written once the fault is pending (the ioctl is then
  * inside the pin, for certain); the fault is resolved once the release file
@@ -50,7 +55,8 @@
 static struct config {
 	uint64_t size;
 	const char *ready, *release, *go;
-	bool hold, harvest;
+	enum { IN_ATTACH, IN_HARVEST, IN_MAP } in;
+	bool hold;
 } cfg = { .size = 4 << 20 };
 
 static volatile sig_atomic_t stop;
@@ -68,7 +74,7 @@ static const struct argp_option options[] = {
 	{ "release", 'g', "FILE", 0,
 	  "Resolve the fault once FILE exists (default: on SIGTERM/SIGINT only)", 0 },
 	{ "hold", 'H', NULL, 0, "After the ioctl keep the domain until SIGTERM/SIGINT", 0 },
-	{ "in", 'i', "IOCTL", 0, "Where to stall: attach (default) or harvest", 0 },
+	{ "in", 'i', "IOCTL", 0, "Where to stall: attach (default), harvest or map", 0 },
 	{ "go", 'G', "FILE", 0, "harvest: dirty and harvest once FILE exists (default at once)", 0 },
 	{ 0 }
 };
@@ -87,15 +93,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'G': cfg.go = arg; break;
 	case 'i':
 		if (!strcmp(arg, "harvest"))
-			cfg.harvest = true;
+			cfg.in = IN_HARVEST;
+		else if (!strcmp(arg, "map"))
+			cfg.in = IN_MAP;
 		else if (strcmp(arg, "attach"))
-			argp_error(state, "invalid --in '%s' (attach or harvest)", arg);
+			argp_error(state, "invalid --in '%s' (attach, harvest or map)", arg);
 		break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	case ARGP_KEY_END:
 		if (!cfg.ready)
 			argp_error(state, "--ready FILE is required");
-		if (cfg.go && !cfg.harvest)
+		if (cfg.go && cfg.in != IN_HARVEST)
 			argp_error(state, "--go applies to --in harvest");
 		break;
 	default: return ARGP_ERR_UNKNOWN;
@@ -114,6 +122,7 @@ struct attach {
 	int fd;
 	uint32_t ioas, stdev, hwpt, idev;
 	uint64_t *bitmap;
+	void *region;
 	int rc;
 	volatile bool done;
 };
@@ -130,6 +139,16 @@ static void *attach_thread(void *p)
 static uint64_t mock_page(void)
 {
 	return (uint64_t)sysconf(_SC_PAGESIZE) / 2;
+}
+
+static void *map_thread(void *p)
+{
+	struct attach *a = p;
+
+	a->rc = iommufd_ioas_map_fixed(a->fd, a->ioas, a->region, cfg.size,
+				       MOCK_APERTURE_START + cfg.size);
+	a->done = true;
+	return NULL;
 }
 
 static void *harvest_thread(void *p)
@@ -269,6 +288,49 @@ static void *start_harvest(int uffd, struct attach *a, pthread_t *thread,
 	return a->bitmap;
 }
 
+/*
+ * --in map: a tracking domain of [MOCK_APERTURE_START, + --size), then the
+ * region mapped after it in @thread. Returns the region, released as an
+ * attach's is.
+ */
+static void *start_map(int uffd, struct attach *a, pthread_t *thread)
+{
+	struct mock_dirty_domain d;
+	const char *step;
+	void *buf;
+	int rc;
+
+	if (!mock_size_fits(2 * cfg.size, mock_page()))
+		die("--size: twice it does not fit the mock's aperture", EINVAL);
+	buf = mock_buffer(cfg.size, false, &step);
+	if (!buf)
+		die(step, errno);
+	rc = mock_dirty_domain_create(a->fd, buf, cfg.size, cfg.size, true, &d, &step);
+	if (rc)
+		die(step, rc);
+	a->ioas = d.ioas;
+	a->hwpt = d.hwpt;
+	rc = iommufd_set_dirty_tracking(a->fd, a->hwpt, 1);
+	if (rc)
+		die("IOMMU_HWPT_SET_DIRTY_TRACKING", rc);
+	a->region = uffd_region(uffd, cfg.size);
+	rc = pthread_create(thread, NULL, map_thread, a);
+	if (rc)
+		die("pthread_create", rc);
+	return a->region;
+}
+
+/* The stalled ioctl, for messages */
+static const char *const ioctl_name[] = {
+	[IN_ATTACH] = "IOMMU_TEST_OP_MOCK_DOMAIN",
+	[IN_HARVEST] = "IOMMU_HWPT_GET_DIRTY_BITMAP",
+	[IN_MAP] = "IOMMU_IOAS_MAP",
+};
+
+static const char *const in_name[] = {
+	[IN_ATTACH] = "attach", [IN_HARVEST] = "harvest", [IN_MAP] = "map",
+};
+
 /* Pages set in @got, and whether they are exactly @want's. */
 static uint64_t compare_pages(const uint64_t *got, const uint64_t *want, bool *exact)
 {
@@ -287,7 +349,7 @@ int main(int argc, char **argv)
 {
 	static const struct argp argp = {
 		options, parse_opt, NULL,
-		"Hold a mock VMM's attach, or its dirty harvest, in a page fault the kernel "
+		"Hold a mock VMM's attach, dirty harvest or map in a page fault the kernel "
 		"takes with locks held, until released.\v"
 		"Prints one JSON line when the ioctl returns. Exit status: 0 the ioctl "
 		"stalled and then succeeded (a harvest holding exactly the pages dirtied), "
@@ -318,18 +380,18 @@ int main(int argc, char **argv)
 	a.fd = iommufd_open();
 	if (a.fd < 0)
 		die("/dev/iommu", a.fd);
-	if (cfg.harvest)
+	if (cfg.in == IN_HARVEST)
 		region = start_harvest(uffd, &a, &thread, &marks, &bitmap_bytes);
+	else if (cfg.in == IN_MAP)
+		region = start_map(uffd, &a, &thread);
 	else
 		region = start_attach(uffd, &a, &thread);
 
 	if (wait_fault(uffd, &a, &addr)) {
 		pthread_join(thread, NULL);
 		if (a.rc)
-			die(cfg.harvest ? "IOMMU_HWPT_GET_DIRTY_BITMAP" : "IOMMU_TEST_OP_MOCK_DOMAIN",
-			    a.rc);
-		fprintf(stderr, "stall-owner: the %s never faulted\n",
-			cfg.harvest ? "harvest" : "attach");
+			die(ioctl_name[cfg.in], a.rc);
+		fprintf(stderr, "stall-owner: the %s never faulted\n", in_name[cfg.in]);
 		return 1;
 	}
 	stalled_ns = clock_ns(CLOCK_MONOTONIC);
@@ -340,7 +402,7 @@ int main(int argc, char **argv)
 	/* A signal releases the ioctl and then ends the process: no hold */
 	signaled = stop;
 	/* Fill the whole region: the ioctl's pin then runs to the end */
-	if (cfg.harvest) {
+	if (cfg.in == IN_HARVEST) {
 		struct uffdio_zeropage zero = {
 			.range = { .start = (uint64_t)(uintptr_t)region, .len = bitmap_bytes },
 		};
@@ -362,8 +424,8 @@ int main(int argc, char **argv)
 	}
 	pthread_join(thread, NULL);
 	if (a.rc)
-		die(cfg.harvest ? "IOMMU_HWPT_GET_DIRTY_BITMAP" : "IOMMU_TEST_OP_MOCK_DOMAIN", a.rc);
-	if (cfg.harvest) {
+		die(ioctl_name[cfg.in], a.rc);
+	if (cfg.in == IN_HARVEST) {
 		pages = compare_pages(a.bitmap, marks, &exact);
 		printf("{\"harvested\":true,\"hwpt\":%u,\"pages\":%llu,\"dirtied\":%llu,"
 		       "\"exact\":%s,\"stalled_ms\":%llu}\n", a.hwpt, (unsigned long long)pages,
@@ -371,8 +433,8 @@ int main(int argc, char **argv)
 		       exact ? "true" : "false",
 		       (unsigned long long)((clock_ns(CLOCK_MONOTONIC) - stalled_ns) / 1000000));
 	} else {
-		printf("{\"attached\":true,\"hwpt\":%u,\"ioas\":%u,\"stalled_ms\":%llu}\n", a.hwpt,
-		       a.ioas,
+		printf("{\"%s\":true,\"hwpt\":%u,\"ioas\":%u,\"stalled_ms\":%llu}\n",
+		       cfg.in == IN_MAP ? "mapped" : "attached", a.hwpt, a.ioas,
 		       (unsigned long long)((clock_ns(CLOCK_MONOTONIC) - stalled_ns) / 1000000));
 	}
 	/* Polled: a signal between a check and pause() would be lost */

@@ -1,8 +1,9 @@
 # One VM cannot stall or charge another, and a domain's messages hold all of
 # it: an attach held in a userfaultfd fault while it pins its mapping, a
-# harvest held in one while it pins its bitmap, the memory observers keep
-# for a VM charged to whoever observes, and a domain with more devices and
-# lease names than one page of netlink holds.
+# harvest held in one while it pins its bitmap, a map held in one while an
+# observer asks for precise tracking, the memory observers keep for a VM
+# charged to whoever observes, and a domain with more devices and lease
+# names than one page of netlink holds.
 
 setup() {
 	load '../../helpers/common-setup'
@@ -357,4 +358,32 @@ events() {
 	assert_equal "$(jq -c '[.extents[] | [.iova, .pages]]' <<<"$output")" \
 		"$(jq -n -c --argjson b "$BASE" --argjson p "$MOCK_PAGE" '[range(0; 128) | [$b + . * 16 * $p, 1]]')"
 	show_until "$a" '[.observer[].name] == ["kept"]'
+}
+
+@test "precise tracking never waits for a map pinning the owner's pages: EBUSY, nothing changed, served once the map is done" {
+	start_stall --in map --size 4M --hold
+	wait_stalled
+	local a
+	a=$(iommu-dirtyctl -j show pid "$STALL_PID" | jq -r .id)
+	# The map holds the IOAS's mapping lock while it waits in its fault.
+	# Splitting the IOPTEs needs that lock; waiting for it under the
+	# domain's lock would hold the owner's harvests as long. The timeout
+	# bounds a hang, not a speed.
+	run -1 timeout 60 iommu-dirtyctl enable "$a" --name exact --precise
+	assert_output --partial "domain $a"
+	assert_output --partial "a map, unmap or attach in the domain's IOAS is under way: try again"
+	assert_equal "$(iommu-dirtyctl -j show "$a" | jq -c '[.precise, .consumers, (.observer | length)]')" \
+		'[false,1,0]'
+	# Observing and reading without precise need no mapping lock
+	run -0 timeout 60 iommu-dirtyctl enable "$a" --name plain
+	run -0 timeout 60 iommu-dirtyctl -j dump "$a" --name plain
+
+	unstall
+	run -0 jq -e .mapped "$BATS_TEST_TMPDIR/stall.out"
+	run -0 iommu-dirtyctl enable "$a" --name exact --precise
+	assert_output --regexp "^domain $a: tracking on, 3 consumers, 2 observers, precise$"
+	assert_equal "$(iommu-dirtyctl -j show "$a" | jq .mapped_bytes)" $((8 << 20))
+	kill -TERM "$STALL_PID"
+	wait "$STALL_PID"
+	STALL_PID=
 }
