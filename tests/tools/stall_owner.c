@@ -240,23 +240,14 @@ static void *start_attach(int uffd, struct attach *a, pthread_t *thread)
 	return buf;
 }
 
-/*
- * --in harvest: a tracking domain, every DIRTY_EVERY-th page dirtied once
- * --go exists, then a harvest in @thread into a bitmap in the region.
- * Returns the region; @marks receives the pages dirtied, as a bitmap.
- */
-static void *start_harvest(int uffd, struct attach *a, pthread_t *thread,
-			   uint64_t **marks, uint64_t *bitmap_bytes)
+/* A tracking mock domain of --size bytes of ordinary memory, for @a. */
+static void start_tracking_domain(struct attach *a)
 {
-	uint64_t pages = cfg.size / mock_page(), words = (pages + 63) / 64, i, nr = 0;
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct mock_dirty_domain d;
 	const char *step;
 	void *buf;
 	int rc;
 
-	*bitmap_bytes = (words * 8 + page - 1) / page * page;
-	a->bitmap = uffd_region(uffd, *bitmap_bytes);
 	buf = mock_buffer(cfg.size, false, &step);
 	if (!buf)
 		die(step, errno);
@@ -268,6 +259,23 @@ static void *start_harvest(int uffd, struct attach *a, pthread_t *thread,
 	rc = iommufd_set_dirty_tracking(a->fd, a->hwpt, 1);
 	if (rc)
 		die("IOMMU_HWPT_SET_DIRTY_TRACKING", rc);
+}
+
+/*
+ * --in harvest: a tracking domain, every DIRTY_EVERY-th page dirtied once
+ * --go exists, then a harvest in @thread into a bitmap in the region.
+ * Returns the region; @marks receives the pages dirtied, as a bitmap.
+ */
+static void *start_harvest(int uffd, struct attach *a, pthread_t *thread,
+			   uint64_t **marks, uint64_t *bitmap_bytes)
+{
+	uint64_t pages = cfg.size / mock_page(), words = (pages + 63) / 64, i, nr = 0;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	int rc;
+
+	*bitmap_bytes = (words * 8 + page - 1) / page * page;
+	a->bitmap = uffd_region(uffd, *bitmap_bytes);
+	start_tracking_domain(a);
 	while (cfg.go && !stop && access(cfg.go, F_OK))
 		usleep(10000);
 
@@ -295,24 +303,11 @@ static void *start_harvest(int uffd, struct attach *a, pthread_t *thread,
  */
 static void *start_map(int uffd, struct attach *a, pthread_t *thread)
 {
-	struct mock_dirty_domain d;
-	const char *step;
-	void *buf;
 	int rc;
 
 	if (!mock_size_fits(2 * cfg.size, mock_page()))
 		die("--size: twice it does not fit the mock's aperture", EINVAL);
-	buf = mock_buffer(cfg.size, false, &step);
-	if (!buf)
-		die(step, errno);
-	rc = mock_dirty_domain_create(a->fd, buf, cfg.size, cfg.size, true, &d, &step);
-	if (rc)
-		die(step, rc);
-	a->ioas = d.ioas;
-	a->hwpt = d.hwpt;
-	rc = iommufd_set_dirty_tracking(a->fd, a->hwpt, 1);
-	if (rc)
-		die("IOMMU_HWPT_SET_DIRTY_TRACKING", rc);
+	start_tracking_domain(a);
 	a->region = uffd_region(uffd, cfg.size);
 	rc = pthread_create(thread, NULL, map_thread, a);
 	if (rc)
