@@ -184,7 +184,7 @@ kselftest() {
 run_selftest() {
 	say "selftest: upstream iommufd selftest in the guest (hugetlbfs mounted)"
 	kselftest selftest build/selftest/iommufd tests/selftest/expected-pass.txt --timeout 900
-	# The series' own kselftest (patch 0036): every case must pass
+	# The series' own kselftest (patch 0037): every case must pass
 	say "selftest: the iommu-dirty kselftest in the guest"
 	kselftest iommu-dirty build/selftest/iommu_dirty tests/selftest/expected-pass-iommu-dirty.txt \
 		--timeout 600

@@ -1,7 +1,7 @@
 # io-pgtable-arm, the SMMUv3 page table, runs its boot-time selftest in our
 # x86 guest (COMPILE_TEST, CONFIG_IOMMU_IO_PGTABLE_LPAE_SELFTEST). Among it:
 # precise dirty tracking splits 1 GiB and 2 MiB blocks with dirty bits set
-# as the SMMU sets them, and merges them back (kernel patch 0034). No QEMU
+# as the SMMU sets them, and merges them back (kernel patch 0035). No QEMU
 # emulates SMMUv3 HTTU, so this is the real code's only run here.
 #
 # Each test boots a guest; the test-only io_pgtable_arm.selftest_mutant=N
