@@ -59,6 +59,11 @@ static struct config {
 	bool hold;
 } cfg = { .size = 4 << 20 };
 
+/* --in's values, which messages name the stalled ioctl by too */
+static const char *const in_name[] = {
+	[IN_ATTACH] = "attach", [IN_HARVEST] = "harvest", [IN_MAP] = "map",
+};
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -92,11 +97,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'H': cfg.hold = true; break;
 	case 'G': cfg.go = arg; break;
 	case 'i':
-		if (!strcmp(arg, "harvest"))
-			cfg.in = IN_HARVEST;
-		else if (!strcmp(arg, "map"))
-			cfg.in = IN_MAP;
-		else if (strcmp(arg, "attach"))
+		for (cfg.in = IN_ATTACH; cfg.in <= IN_MAP && strcmp(arg, in_name[cfg.in]); cfg.in++)
+			;
+		if (cfg.in > IN_MAP)
 			argp_error(state, "invalid --in '%s' (attach, harvest or map)", arg);
 		break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
@@ -320,10 +323,6 @@ static const char *const ioctl_name[] = {
 	[IN_ATTACH] = "IOMMU_TEST_OP_MOCK_DOMAIN",
 	[IN_HARVEST] = "IOMMU_HWPT_GET_DIRTY_BITMAP",
 	[IN_MAP] = "IOMMU_IOAS_MAP",
-};
-
-static const char *const in_name[] = {
-	[IN_ATTACH] = "attach", [IN_HARVEST] = "harvest", [IN_MAP] = "map",
 };
 
 /* Pages set in @got, and whether they are exactly @want's. */
