@@ -111,7 +111,7 @@ static int measure(struct cli *c, struct rate *r, uint64_t id)
 		r->after = r->before;
 	last = next = clock_ns(CLOCK_MONOTONIC);
 	while (!cli_stop && r->n < r->count) {
-		next += r->interval_ms * 1000000u;
+		next = cli_next_tick(next, r->interval_ms * 1000000u);
 		cli_sleep_until(next);
 		memset(&r->w[r->n], 0, sizeof(r->w[r->n]));
 		rc = iommudirty_read(c->h, id, &opts, &cbs, r);

@@ -563,7 +563,7 @@ static void summary(struct cli *c, const struct record *r, uint64_t ns)
 
 static int run(struct cli *c, struct record *r)
 {
-	uint64_t next, stop_at = UINT64_MAX, t;
+	uint64_t next, stop_at = UINT64_MAX;
 	int rc;
 
 	r->realtime = clock_ns(CLOCK_REALTIME);
@@ -574,11 +574,7 @@ static int run(struct cli *c, struct record *r)
 	if (r->duration_s)
 		stop_at = next + r->duration_s * 1000000000u;
 	for (uint64_t k = 0; !cli_stop && !r->write_error && (!r->count || k < r->count); k++) {
-		next += r->interval_ms * 1000000u;
-		/* reads that fell behind skip the ticks they missed, not run back to back */
-		t = clock_ns(CLOCK_MONOTONIC);
-		if (next + r->interval_ms * 1000000u <= t)
-			next = t;
+		next = cli_next_tick(next, r->interval_ms * 1000000u);
 		if (next > stop_at)
 			break;
 		cli_sleep_until(next);

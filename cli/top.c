@@ -109,7 +109,7 @@ static int batch(struct top *t)
 	int rc;
 
 	for (uint64_t n = 0; !cli_stop && (!t->iterations || n < t->iterations); n++) {
-		next += t->delay_ms * 1000000u;
+		next = cli_next_tick(next, t->delay_ms * 1000000u);
 		while ((rc = top_wait(t, next, -1)) > 0)
 			;
 		if (rc < 0)

@@ -330,7 +330,7 @@ int top_screen(struct top *t)
 		bool refresh_now = false;
 		int ch;
 
-		next += t->delay_ms * 1000000u;
+		next = cli_next_tick(next, t->delay_ms * 1000000u);
 		while (running && !cli_stop && !refresh_now) {
 			rc = top_wait(t, next, STDIN_FILENO);
 			if (rc < 0)

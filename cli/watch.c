@@ -86,7 +86,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 		return cli_fail_domain(c, rc, id, "cannot observe domain %llu", (unsigned long long)id);
 	last = next = clock_ns(CLOCK_MONOTONIC);
 	for (uint64_t n = 0; !cli_stop && (!w.count || n < w.count); n++) {
-		next += w.interval_ms * 1000000u;
+		next = cli_next_tick(next, w.interval_ms * 1000000u);
 		cli_sleep_until(next);
 		w.got = (struct cli_tally){ 0 };
 		rc = iommudirty_read(c->h, id, &opts, &cbs, &w.got);

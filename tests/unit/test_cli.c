@@ -354,6 +354,30 @@ static void test_top(void)
 }
 
 /*
+ * A command that fell behind (a refresh of top that took three periods)
+ * takes its next tick now and the one after a whole period later, not the
+ * missed ticks back to back; one on time keeps its schedule exactly.
+ * Bounded by clock reads on either side, so no speed is assumed.
+ */
+static void test_next_tick(void)
+{
+	const uint64_t period = 1000000000ull;
+	uint64_t before, tick, after;
+
+	before = clock_ns(CLOCK_MONOTONIC);
+	tick = cli_next_tick(before - 3 * period, period);
+	after = clock_ns(CLOCK_MONOTONIC);
+	TAP_OK(tick >= before && tick <= after, "a tick three periods late is taken now, once");
+	tick = cli_next_tick(tick, period);
+	TAP_OK(tick >= before + period && tick <= after + period,
+	       "and the next one a whole period after it");
+	before = clock_ns(CLOCK_MONOTONIC);
+	TAP_OK(cli_next_tick(before, period) == before + period, "a tick on time keeps its schedule");
+	TAP_OK(cli_next_tick(before - period / 2, period) == before + period / 2,
+	       "and so does one less than a period late");
+}
+
+/*
  * A SIGTERM that comes after a command checked cli_stop and before it
  * sleeps must end the sleep at once, not an interval later: it stays
  * pending until the wait, which takes it. Last: it leaves signals blocked.
@@ -382,6 +406,7 @@ int main(void)
 	test_pageset();
 	test_exit_status();
 	test_size();
+	test_next_tick();
 	test_signal_before_sleep();
 	return tap_done();
 }
