@@ -27,7 +27,9 @@
  * before it, or the run fails (exit 1) instead of printing a figure for a
  * wrong answer. The contenders take turns in a rotating order, so drift
  * hits them alike, and each figure is the median of REPS runs (default 7)
- * with its spread (min-max).
+ * with its spread (min-max). A ratio between two figures is the median of
+ * the ratios within each round, with their spread: a round's runs are close
+ * in time, so the drift of a noisy host cancels out of them.
  *
  *   dirty-bench [SIZE [REPS [CLI]]]
  *
@@ -203,13 +205,16 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median, min and max of a figure's runs (sorts them). */
-static double median(struct figure *f, double *lo, double *hi)
+/* Median, min and max of a figure's runs (kept in their rounds' order). */
+static double median(const struct figure *f, double *lo, double *hi)
 {
-	qsort(f->ms, reps, sizeof(f->ms[0]), cmp_double);
-	*lo = f->ms[0];
-	*hi = f->ms[reps - 1];
-	return reps % 2 ? f->ms[reps / 2] : (f->ms[reps / 2 - 1] + f->ms[reps / 2]) / 2;
+	double ms[MAX_REPS];
+
+	memcpy(ms, f->ms, reps * sizeof(ms[0]));
+	qsort(ms, reps, sizeof(ms[0]), cmp_double);
+	*lo = ms[0];
+	*hi = ms[reps - 1];
+	return reps % 2 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2;
 }
 
 /* Contenders of figure 1, in the order of reads[] in main() */
@@ -476,15 +481,27 @@ static void memory_figure(void)
 	free(bits);
 }
 
-/* A figure's median and spread; against @base_ms (0: none) as a speed or a cost. */
-static void print_figure(struct figure *f, double base_ms, bool speed, const char *goal)
+/*
+ * A figure's median and spread; against @base (NULL: none) as a speed or a
+ * cost. The ratio is the median of the rounds' own ratios: the runs of one
+ * round are next to each other in time, so the host's drift, which moves
+ * a whole round, cancels out of them.
+ */
+static void print_figure(const struct figure *f, const struct figure *base, bool speed,
+			 const char *goal)
 {
-	double lo, hi, m = median(f, &lo, &hi);
+	struct figure ratio = { .name = f->name };
+	double lo, hi, m;
 
+	for (unsigned int i = 0; base && i < reps; i++)
+		ratio.ms[i] = speed ? base->ms[i] / f->ms[i] : f->ms[i] / base->ms[i];
+	m = median(f, &lo, &hi);
 	printf("  %-22s %8.1f ms (%.1f-%.1f)", f->name, m, lo, hi);
-	if (base_ms > 0)
-		printf("  %.2fx %s (goal %s)", speed ? base_ms / m : m / base_ms,
-		       speed ? "the ioctl's throughput" : "the cost of none", goal);
+	if (base) {
+		m = median(&ratio, &lo, &hi);
+		printf("  %.2fx %s (%.2f-%.2f; goal %s)", m,
+		       speed ? "the ioctl's throughput" : "the cost of none", lo, hi, goal);
+	}
 	printf("\n");
 }
 
@@ -517,7 +534,7 @@ int main(int argc, char **argv)
 	};
 	/* Bytes on the wire: [sparse, dense][format] */
 	uint64_t pages, wire[2][3];
-	double lo, hi, ioctl_med, none_med;
+	double lo, hi;
 	const char *step;
 	int rc;
 
@@ -600,42 +617,38 @@ int main(int argc, char **argv)
 	       (unsigned long long)mock_page, reps);
 	printf("clearing read, 1 page in 3 dirty (%llu pages), throughput against the owner's ioctl:\n",
 	       (unsigned long long)((npages + 2) / 3));
-	ioctl_med = median(&reads[BY_IOCTL], &lo, &hi);
-	print_figure(&reads[BY_IOCTL], 0, true, NULL);
-	print_figure(&reads[BY_RAW], ioctl_med, true, ">= 1.0x");
-	print_figure(&reads[BY_EXTENTS], ioctl_med, true, ">= 1.0x");
-	print_figure(&reads[BY_ADAPTIVE], ioctl_med, true, ">= 1.0x");
+	print_figure(&reads[BY_IOCTL], NULL, true, NULL);
+	for (unsigned int c = BY_RAW; c < BY_CLI; c++)
+		print_figure(&reads[c], &reads[BY_IOCTL], true, ">= 1.0x");
 	printf("clearing read, 1 page in 1000 dirty (%llu pages), throughput against the owner's ioctl:\n",
 	       (unsigned long long)((npages + 999) / 1000));
-	ioctl_med = median(&sparse[BY_IOCTL], &lo, &hi);
-	print_figure(&sparse[BY_IOCTL], 0, true, NULL);
+	print_figure(&sparse[BY_IOCTL], NULL, true, NULL);
 	for (unsigned int c = BY_RAW; c < BY_CLI; c++)
-		print_figure(&sparse[c], ioctl_med, true, ">= 1.0x");
+		print_figure(&sparse[c], &sparse[BY_IOCTL], true, ">= 1.0x");
 	if (cli) {
 		double raw = median(&reads[BY_RAW], &lo, &hi);
 		double whole = median(&reads[BY_CLI], &lo, &hi);
 		double start = median(&reads[BY_CLI_START], &lo, &hi);
 
 		printf("the CLI against the library's raw read, process start excluded:\n");
-		print_figure(&reads[BY_CLI], 0, true, NULL);
-		print_figure(&reads[BY_CLI_START], 0, true, NULL);
+		print_figure(&reads[BY_CLI], NULL, true, NULL);
+		print_figure(&reads[BY_CLI_START], NULL, true, NULL);
 		printf("  %-22s %8.1f ms  %.2fx the library's throughput (goal >= 0.9x)\n",
 		       "CLI minus its start", whole - start, raw / (whole - start));
 		raw = median(&cpu[BY_RAW], &lo, &hi);
 		whole = median(&cpu[BY_CLI], &lo, &hi);
 		start = median(&cpu[BY_CLI_START], &lo, &hi);
 		printf("the same in CPU time (user + system), which 9p's loads of the CLI do not reach:\n");
-		print_figure(&cpu[BY_RAW], 0, true, NULL);
-		print_figure(&cpu[BY_CLI], 0, true, NULL);
-		print_figure(&cpu[BY_CLI_START], 0, true, NULL);
+		print_figure(&cpu[BY_RAW], NULL, true, NULL);
+		print_figure(&cpu[BY_CLI], NULL, true, NULL);
+		print_figure(&cpu[BY_CLI_START], NULL, true, NULL);
 		printf("  %-22s %8.1f ms  %.2fx the library's throughput (goal >= 0.9x)\n",
 		       "CLI minus its start", whole - start, raw / (whole - start));
 	}
 	printf("owner harvest cost, observers in their steady state:\n");
-	none_med = median(&cost[0], &lo, &hi);
-	print_figure(&cost[0], 0, false, NULL);
-	print_figure(&cost[1], none_med, false, "<= 1.1x");
-	print_figure(&cost[2], none_med, false, "<= 2x");
+	print_figure(&cost[0], NULL, false, NULL);
+	print_figure(&cost[1], &cost[0], false, "<= 1.1x");
+	print_figure(&cost[2], &cost[0], false, "<= 2x");
 	printf("bytes on the wire for the whole domain (raw, extents, adaptive):\n");
 	for (unsigned int density = 0; density < 2; density++) {
 		uint64_t *w = wire[density];
