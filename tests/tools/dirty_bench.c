@@ -32,6 +32,11 @@
  * in time, so the drift of a noisy host cancels out of them.
  *
  *   dirty-bench [SIZE [REPS [CLI]]]
+ *   dirty-bench --only ioctl|raw|extents|adaptive EVERY [SIZE [REPS]]
+ *
+ * --only runs REPS clearing reads of one contender with one page in EVERY
+ * dirty and prints each read's time, so that a profiler (perf in the guest)
+ * sees that contender alone.
  *
  * Exit status: 0 measured, 1 a contender returned the wrong pages, 2 bad
  * usage, 3 an operation failed.
@@ -220,6 +225,11 @@ static double median(const struct figure *f, double *lo, double *hi)
 /* Contenders of figure 1, in the order of reads[] in main() */
 enum { BY_IOCTL, BY_RAW, BY_EXTENTS, BY_ADAPTIVE, BY_CLI, BY_CLI_START, CONTENDERS };
 static const char *cli;
+/* --only: the contender and its density */
+static const char *const only_names[BY_CLI] = {
+	[BY_IOCTL] = "ioctl", [BY_RAW] = "raw", [BY_EXTENTS] = "extents", [BY_ADAPTIVE] = "adaptive",
+};
+static unsigned int only = CONTENDERS, only_every;
 static const enum iommudirty_format format_of[CONTENDERS] = {
 	[BY_RAW] = IOMMUDIRTY_FORMAT_RAW,
 	[BY_EXTENTS] = IOMMUDIRTY_FORMAT_EXTENTS,
@@ -540,6 +550,23 @@ int main(int argc, char **argv)
 
 	if (argc > 3 && !strcmp(argv[1], "--spawn"))
 		return spawn_main(argv + 2);
+	if (argc > 3 && !strcmp(argv[1], "--only")) {
+		for (unsigned int c = BY_IOCTL; c < BY_CLI; c++)
+			if (!strcmp(argv[2], only_names[c]))
+				only = c;
+		if (only == CONTENDERS || sscanf(argv[3], "%u", &only_every) != 1 ||
+		    !only_every) {
+			fprintf(stderr, "usage: dirty-bench --only ioctl|raw|extents|adaptive EVERY [SIZE [REPS]]\n");
+			return 2;
+		}
+		argv[3] = argv[0];
+		argv += 3;
+		argc -= 3;
+		if (argc > 3) {
+			fprintf(stderr, "dirty-bench: --only takes no CLI\n");
+			return 2;
+		}
+	}
 	mock_page = (uint64_t)sysconf(_SC_PAGESIZE) / 2;
 	snprintf(lease_names[0], sizeof(lease_names[0]), "bench");
 	for (unsigned int i = 1; i < MAX_OBSERVERS; i++)
@@ -579,6 +606,16 @@ int main(int argc, char **argv)
 	/* 1: the lease exists throughout, so the ioctl harvests beside it too */
 	lease(true);
 	observer_read_ms("bench", IOMMUDIRTY_FORMAT_RAW, false, &pages, &wire[0][0]);	/* drain */
+	if (only != CONTENDERS) {
+		for (unsigned int i = 0; i < reps; i++) {
+			reads[only].ms[i] = clearing_read(only, reads[only].name, only_every);
+			printf("%s, 1 page in %u: %.1f ms\n", reads[only].name, only_every,
+			       reads[only].ms[i]);
+		}
+		print_figure(&reads[only], NULL, true, NULL);
+		lease(false);
+		return 0;
+	}
 	for (unsigned int i = 0; i < reps; i++)
 		for (unsigned int k = 0; k < contenders; k++) {
 			unsigned int c = (i + k) % contenders;
