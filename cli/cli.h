@@ -180,11 +180,13 @@ int cli_wait(struct pollfd *fds, nfds_t n, uint64_t deadline);
 /* Sleep until @deadline on CLOCK_MONOTONIC, or until a signal stops us. */
 void cli_sleep_until(uint64_t deadline);
 /*
- * The deadline one period after @tick; now if the work since made that
- * later than a whole period ago: a command that falls behind skips the ticks
- * it missed instead of running them back to back (a slow refresh of top must
- * not turn `-n 30` into 30 refreshes in a few seconds).
+ * The deadline one period after @tick; @now if that is a whole period or
+ * more before @now: a command that falls behind skips the ticks it missed
+ * instead of running them back to back (a slow refresh of top must not turn
+ * `-n 30` into 30 refreshes in a few seconds).
  */
+uint64_t cli_tick_after(uint64_t tick, uint64_t period_ns, uint64_t now);
+/* cli_tick_after() at CLOCK_MONOTONIC's now */
 uint64_t cli_next_tick(uint64_t tick, uint64_t period_ns);
 
 /* The subcommands */

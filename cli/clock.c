@@ -60,12 +60,15 @@ int cli_wait(struct pollfd *fds, nfds_t n, uint64_t deadline)
 	return rc;
 }
 
-uint64_t cli_next_tick(uint64_t tick, uint64_t period_ns)
+uint64_t cli_tick_after(uint64_t tick, uint64_t period_ns, uint64_t now)
 {
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-
 	tick += period_ns;
 	return tick + period_ns <= now ? now : tick;
+}
+
+uint64_t cli_next_tick(uint64_t tick, uint64_t period_ns)
+{
+	return cli_tick_after(tick, period_ns, clock_ns(CLOCK_MONOTONIC));
 }
 
 void cli_sleep_until(uint64_t deadline)

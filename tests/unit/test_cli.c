@@ -356,25 +356,23 @@ static void test_top(void)
 /*
  * A command that fell behind (a refresh of top that took three periods)
  * takes its next tick now and the one after a whole period later, not the
- * missed ticks back to back; one on time keeps its schedule exactly.
- * Bounded by clock reads on either side, so no speed is assumed.
+ * missed ticks back to back; one on time, or less than a period late, keeps
+ * its schedule exactly. The time is given, so no speed is assumed.
  */
 static void test_next_tick(void)
 {
-	const uint64_t period = 1000000000ull;
-	uint64_t before, tick, after;
+	const uint64_t period = 1000000000ull, now = 100 * period;
+	uint64_t tick;
 
-	before = clock_ns(CLOCK_MONOTONIC);
-	tick = cli_next_tick(before - 3 * period, period);
-	after = clock_ns(CLOCK_MONOTONIC);
-	TAP_OK(tick >= before && tick <= after, "a tick three periods late is taken now, once");
-	tick = cli_next_tick(tick, period);
-	TAP_OK(tick >= before + period && tick <= after + period,
+	tick = cli_tick_after(now - 4 * period, period, now);
+	TAP_OK(tick == now, "a tick three periods late is taken now, once");
+	TAP_OK(cli_tick_after(tick, period, now) == now + period,
 	       "and the next one a whole period after it");
-	before = clock_ns(CLOCK_MONOTONIC);
-	TAP_OK(cli_next_tick(before, period) == before + period, "a tick on time keeps its schedule");
-	TAP_OK(cli_next_tick(before - period / 2, period) == before + period / 2,
+	TAP_OK(cli_tick_after(now - period, period, now) == now, "a tick due now keeps its schedule");
+	TAP_OK(cli_tick_after(now - 3 * period / 2, period, now) == now - period / 2,
 	       "and so does one less than a period late");
+	TAP_OK(cli_tick_after(now - 2 * period, period, now) == now,
+	       "one a whole period late is taken now");
 }
 
 /*
