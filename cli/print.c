@@ -4,27 +4,95 @@
  * shows a domain (list, show, enable, disable, monitor): one JSON writer
  * and one text layout, so the commands cannot drift apart.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
 
+char *cli_u64(char *buf, size_t len, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+
+	if (!len)
+		return buf;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	/* cut as snprintf cuts */
+	for (size_t i = 0; i < n && i < len - 1; i++)
+		buf[i] = digits[n - 1 - i];
+	buf[n < len - 1 ? n : len - 1] = '\0';
+	return buf;
+}
+
+char *cli_fixed(char *buf, size_t len, double v, unsigned int decimals)
+{
+	static const uint32_t scale[] = { 1, 10, 100, 1000 };
+	char whole[21];
+	uint64_t n, unit;
+	double s, frac;
+	size_t used;
+
+	/*
+	 * Rounding the scaled value agrees with rounding @v's exact value
+	 * unless the scaled value is a tie: no half-integer lies between the
+	 * two, or rounding would not be monotonic. printf has ties, negative
+	 * numbers (-0 too), NaN, values past 2^52 (whose fraction is lost)
+	 * and buffers too small.
+	 */
+	if (decimals >= sizeof(scale) / sizeof(scale[0]) || !(v >= 0) || signbit(v))
+		goto by_printf;
+	s = v * scale[decimals];
+	if (!(s < 0x1p52))
+		goto by_printf;
+	n = (uint64_t)s;
+	frac = s - (double)n;
+	if (frac == 0.5)
+		goto by_printf;
+	n += frac > 0.5;
+	unit = scale[decimals];
+	cli_u64(whole, sizeof(whole), n / unit);
+	used = strlen(whole);
+	if (used + (decimals ? 1 + decimals : 0) + 1 > len)
+		goto by_printf;
+	memcpy(buf, whole, used);
+	if (decimals) {
+		buf[used++] = '.';
+		for (uint64_t part = n % unit, d = unit / 10; d; d /= 10)
+			buf[used++] = (char)('0' + part / d % 10);
+	}
+	buf[used] = '\0';
+	return buf;
+by_printf:
+	snprintf(buf, len, "%.*f", (int)decimals, v);
+	return buf;
+}
+
 void cli_size(const struct cli *c, char *buf, size_t len, uint64_t bytes)
 {
 	static const char units[] = "KMGTPE";
 	double v = (double)bytes;
+	size_t used;
 	int u = -1;
 
 	if (c->bytes || bytes < 1024) {
-		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+		cli_u64(buf, len, bytes);
 		return;
 	}
 	while (v >= 1024 && u < 5) {
 		v /= 1024;
 		u++;
 	}
-	snprintf(buf, len, v < 10 && v != (double)(uint64_t)v ? "%.1f%c" : "%.0f%c", v, units[u]);
+	cli_fixed(buf, len > 1 ? len - 1 : len, v, v < 10 && v != (double)(uint64_t)v ? 1 : 0);
+	used = strlen(buf);
+	if (used + 1 < len) {
+		buf[used] = units[u];
+		buf[used + 1] = '\0';
+	}
 }
 
 void cli_time(char *buf, size_t len, uint64_t ns)
@@ -39,11 +107,7 @@ void cli_time(char *buf, size_t len, uint64_t ns)
 /* A name the library does not know comes back as "?": show the number instead. */
 static const char *enum_text(char *buf, size_t len, const char *name, uint32_t v)
 {
-	if (strcmp(name, "?"))
-		snprintf(buf, len, "%s", name);
-	else
-		snprintf(buf, len, "%u", v);
-	return buf;
+	return strcmp(name, "?") ? text_copy(buf, len, name) : cli_u64(buf, len, v);
 }
 
 const char *cli_mechanism(char *buf, size_t len, uint32_t mechanism)

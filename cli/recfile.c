@@ -9,10 +9,13 @@
 
 /* ---- writing --------------------------------------------------------------- */
 
-static void put_bytes(struct rec_buf *b, const void *p, size_t n)
+/* Room for @n more bytes at the end of @b, NULL (and @b failed) without it. */
+static uint8_t *reserve(struct rec_buf *b, size_t n)
 {
-	if (b->failed || !n)
-		return;
+	uint8_t *at;
+
+	if (b->failed)
+		return NULL;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 		uint8_t *q;
@@ -22,13 +25,22 @@ static void put_bytes(struct rec_buf *b, const void *p, size_t n)
 		q = realloc(b->p, cap);
 		if (!q) {
 			b->failed = true;
-			return;
+			return NULL;
 		}
 		b->p = q;
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, p, n);
+	at = b->p + b->len;
 	b->len += n;
+	return at;
+}
+
+static void put_bytes(struct rec_buf *b, const void *p, size_t n)
+{
+	uint8_t *at = n ? reserve(b, n) : NULL;
+
+	if (at)
+		memcpy(at, p, n);
 }
 
 static void put_le(struct rec_buf *b, uint64_t v, unsigned int bytes)
@@ -54,14 +66,25 @@ static void put_str(struct rec_buf *b, const char *s)
 	put_bytes(b, s, n);
 }
 
-static void put_leb128(struct rec_buf *b, uint64_t v)
+#define LEB128_MAX 10	/* bytes of the longest u64 */
+
+/* @v as LEB128 at @out (room for LEB128_MAX bytes); returns the bytes written */
+static size_t leb128(uint8_t *out, uint64_t v)
 {
+	size_t n = 0;
+
+	if (v < 0x80) {
+		out[0] = (uint8_t)v;
+		return 1;
+	}
+
 	do {
 		uint8_t byte = v & 0x7f;
 
 		v >>= 7;
-		put_u8(b, byte | (v ? 0x80 : 0));
+		out[n++] = byte | (v ? 0x80 : 0);
 	} while (v);
+	return n;
 }
 
 /* Start a record of @type in @b (emptied); finish() fills in its length. */
@@ -191,8 +214,15 @@ static void flush_last(struct rec_runs *rs)
 {
 	if (!rs->last_pages)
 		return;
-	put_leb128(&rs->enc, rs->last - rs->end);
-	put_leb128(&rs->enc, rs->last_pages - 1);
+	/* written in place, room for the longest pair taken back: a recording's busiest path */
+	uint8_t *at = reserve(&rs->enc, 2 * LEB128_MAX);
+	size_t n;
+
+	if (at) {
+		n = leb128(at, rs->last - rs->end);
+		n += leb128(at + n, rs->last_pages - 1);
+		rs->enc.len -= 2 * LEB128_MAX - n;
+	}
 	rs->end = rs->last + rs->last_pages;
 	rs->last_pages = 0;
 }
@@ -248,8 +278,16 @@ struct bitmap_fill {
 static int set_bits(uint64_t iova, uint64_t pages, void *arg)
 {
 	struct bitmap_fill *set = arg;
+	uint64_t p = iova / set->page_size - set->first, e = p + pages;
 
-	for (uint64_t p = iova / set->page_size - set->first, e = p + pages; p < e; p++)
+	/* bit by bit to a byte's end, then whole bytes */
+	for (; p < e && p % 8; p++)
+		set->bits[p / 8] |= (uint8_t)(1u << (p % 8));
+	if (e - p >= 8) {
+		memset(set->bits + p / 8, 0xff, (e - p) / 8);
+		p += (e - p) / 8 * 8;
+	}
+	for (; p < e; p++)
 		set->bits[p / 8] |= (uint8_t)(1u << (p % 8));
 	return 0;
 }
@@ -284,18 +322,19 @@ void rec_put_interval(struct rec_buf *b, struct rec_interval *iv, struct rec_run
 	} else {
 		struct rec_interval runs = *iv;
 		struct bitmap_fill set;
-		size_t at = b->len, bytes = (size_t)(span + 7) / 8;
+		size_t bytes = (size_t)(span + 7) / 8;
+		uint8_t *bits = reserve(b, bytes);
 
-		for (size_t i = 0; i < bytes; i++)
-			put_u8(b, 0);
+		if (bits)
+			memset(bits, 0, bytes);
 		runs.encoding = REC_RUNS;
 		runs.count = rs->n;
 		runs.data = rs->enc.p;
 		runs.len = rs->enc.len;
-		set.bits = b->p + at;
+		set.bits = bits;
 		set.first = rs->first;
 		set.page_size = iv->page_size;
-		if (!b->failed)
+		if (bits)
 			rec_interval_runs(&runs, set_bits, &set);
 	}
 	finish(b);
@@ -565,9 +604,13 @@ void rec_close(struct rec_reader *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static uint64_t get_leb128(struct cur *c)
+static inline uint64_t get_leb128(struct cur *c)
 {
 	uint64_t v = 0;
+
+	/* most values of a busy interval's runs are one byte */
+	if (!c->bad && c->at < c->len && c->p[c->at] < 0x80)
+		return c->p[c->at++];
 
 	for (unsigned int shift = 0; shift < 64; shift += 7) {
 		uint8_t byte = get_u8(c);

@@ -97,9 +97,9 @@ static int row_fill(struct sample_row *r, const struct iommudirty_domain *d)
 	r->dom = copy;
 	r->owner_pid = d->owner_pid;
 	r->hwpt_id = d->hwpt_id;
-	snprintf(r->owner_comm, sizeof(r->owner_comm), "%s", d->owner_comm ? d->owner_comm : "");
+	text_copy(r->owner_comm, sizeof(r->owner_comm), d->owner_comm);
 	for (unsigned int i = 0; i < d->n_devs && i < SAMPLE_MAX_DEVS; i++)
-		snprintf(r->devs[i], sizeof(r->devs[i]), "%s", d->devs[i]);
+		text_copy(r->devs[i], sizeof(r->devs[i]), d->devs[i]);
 	r->n_devs = d->n_devs;
 	r->mechanism = d->mechanism;
 	r->dirty_alloc = d->dirty_alloc;

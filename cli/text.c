@@ -72,6 +72,18 @@ char *text_escape(char *out, size_t len, const char *in)
 	return out;
 }
 
+char *text_copy(char *out, size_t len, const char *s)
+{
+	size_t n;
+
+	if (!len)
+		return out;
+	n = s ? strnlen(s, len - 1) : 0;
+	memcpy(out, s ? s : "", n);
+	out[n] = '\0';
+	return out;
+}
+
 /* The length of an SGR sequence ("\033[...m") at @s, 0 if none starts there. */
 static size_t sgr_length(const char *s)
 {
@@ -90,9 +102,18 @@ static size_t text_span(const char *s, size_t width, size_t *cols)
 	size_t i = 0, w = 0;
 
 	while (s[i]) {
-		size_t n = sgr_length(s + i);
+		size_t n;
 		uint32_t cp;
 
+		/* printable ASCII, most of every table: one byte, one column */
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			if (w == width)
+				break;
+			i++;
+			w++;
+			continue;
+		}
+		n = sgr_length(s + i);
 		if (n) {
 			i += n;
 			continue;

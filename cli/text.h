@@ -34,6 +34,9 @@ static inline bool text_is_control(uint32_t cp)
  */
 char *text_escape(char *out, size_t len, const char *in);
 
+/* @s (NULL is "") in @out, cut at @len - 1 bytes as snprintf's "%s" cuts; returns @out. */
+char *text_copy(char *out, size_t len, const char *s);
+
 /* Columns @s takes on a terminal: code points, our own SGR colour sequences not counted. */
 size_t text_width(const char *s);
 

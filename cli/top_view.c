@@ -84,7 +84,7 @@ static void devices_text(const struct sample_row *r, char *buf, size_t len, size
 	buf[0] = '\0';
 	for (unsigned int i = 0; i < r->n_devs && i < SAMPLE_MAX_DEVS; i++) {
 		char name[TEXT_ESCAPED_SIZE(sizeof(r->devs[i]))];
-		size_t need;
+		size_t need, bytes;
 
 		text_escape(name, sizeof(name), r->devs[i]);
 		need = text_width(name) + (i ? 1 : 0);
@@ -92,7 +92,13 @@ static void devices_text(const struct sample_row *r, char *buf, size_t len, size
 			snprintf(buf + used, len - used, ",+%u", r->n_devs - i);
 			return;
 		}
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", name);
+		bytes = strlen(name);
+		if (used + (i ? 1 : 0) + bytes + 1 > len)
+			return;
+		if (i)
+			buf[used++] = ',';
+		memcpy(buf + used, name, bytes + 1);
+		used += bytes;
 	}
 }
 
@@ -115,9 +121,9 @@ static double sort_number(const struct sample_row *r, enum top_sort sort)
 
 static int compare_rows(const void *pa, const void *pb, void *arg)
 {
-	struct top *t = arg;
-	const struct sample_row *a = sampler_find(&t->s, *(const uint64_t *)pa);
-	const struct sample_row *b = sampler_find(&t->s, *(const uint64_t *)pb);
+	const struct top *t = arg;
+	const struct sample_row *a = *(const struct sample_row *const *)pa;
+	const struct sample_row *b = *(const struct sample_row *const *)pb;
 	char da[64], db[64];
 	int cmp;
 
@@ -170,6 +176,8 @@ static bool matches(const struct top *t, const struct sample_row *r)
 
 int top_build_view(struct top *t)
 {
+	const struct sample_row **order;
+
 	if (t->view_cap < t->s.n) {
 		uint64_t *v = realloc(t->view, t->s.n * sizeof(*v));
 
@@ -178,12 +186,19 @@ int top_build_view(struct top *t)
 		t->view = v;
 		t->view_cap = t->s.n;
 	}
+	/* sorted as pointers: the table does not move while it sorts */
+	order = malloc((t->s.n ? t->s.n : 1) * sizeof(*order));
+	if (!order)
+		return -ENOMEM;
 	t->n_view = 0;
 	for (unsigned int i = 0; i < t->s.n; i++)
 		if (matches(t, &t->s.rows[i]))
-			t->view[t->n_view++] = t->s.rows[i].id;
+			order[t->n_view++] = &t->s.rows[i];
 	if (t->n_view)
-		qsort_r(t->view, t->n_view, sizeof(*t->view), compare_rows, t);
+		qsort_r(order, t->n_view, sizeof(*order), compare_rows, t);
+	for (unsigned int i = 0; i < t->n_view; i++)
+		t->view[i] = order[i]->id;
+	free(order);
 	return 0;
 }
 
@@ -212,15 +227,14 @@ void top_format_summary(const struct top *t, char *l1, char *l2, size_t len)
 static size_t put_cell(char *buf, size_t len, size_t used, int col, const char *text)
 {
 	const struct column *k = &columns[col];
-	char cell[256];
-	int n;
 
-	if (used >= len)
+	if (used && used + 1 < len)
+		buf[used++] = ' ';
+	if (used + 1 >= len)
 		return used;
 	/* cut and padded by the columns a terminal shows, never inside a character */
-	text_pad(cell, sizeof(cell), text, k->left ? -k->width : k->width, true);
-	n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", cell);
-	return used + (n > 0 ? (size_t)n : 0);
+	text_pad(buf + used, len - used, text, k->left ? -k->width : k->width, true);
+	return used + strlen(buf + used);
 }
 
 void top_format_columns(const struct top *t, char *buf, size_t len)
@@ -237,27 +251,34 @@ void top_format_row(const struct top *t, const struct sample_row *r, char *buf, 
 {
 	bool rate = r->has_rate && r->source != SOURCE_NONE;
 	char cell[SORT_N + 1][TEXT_ESCAPED_SIZE(64)];
+	const char *text[SORT_N + 1];
 	size_t used = 0;
 
-	snprintf(cell[SORT_ID], 64, "%llu", (unsigned long long)r->id);
-	snprintf(cell[SORT_PID], 64, "%u", r->owner_pid);
-	text_escape(cell[SORT_COMM], sizeof(cell[SORT_COMM]), r->owner_comm);
+	/* printf-free: batch mode formats every row of every refresh */
+	text[SORT_ID] = cli_u64(cell[SORT_ID], 64, r->id);
+	text[SORT_PID] = cli_u64(cell[SORT_PID], 64, r->owner_pid);
+	text[SORT_COMM] = text_escape(cell[SORT_COMM], sizeof(cell[SORT_COMM]), r->owner_comm);
 	devices_text(r, cell[SORT_DEVICES], sizeof(cell[SORT_DEVICES]),
 		     (size_t)columns[SORT_DEVICES].width);
-	cli_mechanism(cell[SORT_MECHANISM], sizeof(cell[SORT_MECHANISM]), r->mechanism);
-	snprintf(cell[SORT_TRACKING], 64, "%s", tracking_word(r));
+	text[SORT_DEVICES] = cell[SORT_DEVICES];
+	text[SORT_MECHANISM] = cli_mechanism(cell[SORT_MECHANISM], sizeof(cell[SORT_MECHANISM]),
+					     r->mechanism);
+	text[SORT_TRACKING] = tracking_word(r);
 	cli_size(t->c, cell[SORT_MAPPED], 64, r->mapped_bytes);
-	snprintf(cell[SORT_PAGES], 64, rate ? "%.0f" : "-", r->pages_per_second);
-	snprintf(cell[SORT_BYTES], 64, rate ? "%.1f" : "-", r->bytes_per_second / (1 << 20));
-	snprintf(cell[SORT_SHARE], 64, rate ? "%.1f" : "-", r->dirty_share * 100);
-	snprintf(cell[SORT_HUGE], 64, r->huge_share >= 0 ? "%.1f" : "-", r->huge_share * 100);
-	snprintf(cell[SORT_HARVESTS], 64, "%llu", (unsigned long long)r->harvests);
-	snprintf(cell[SORT_OBSERVERS], 64, "%u", r->n_observers);
-	snprintf(cell[SORT_N], 64, "%s", r->source == SOURCE_OBSERVER ? "top" :
-		 r->source == SOURCE_HARVESTS ? "own" : "-");
+	text[SORT_MAPPED] = cell[SORT_MAPPED];
+	text[SORT_PAGES] = rate ? cli_fixed(cell[SORT_PAGES], 64, r->pages_per_second, 0) : "-";
+	text[SORT_BYTES] = rate ? cli_fixed(cell[SORT_BYTES], 64,
+					    r->bytes_per_second / (1 << 20), 1) : "-";
+	text[SORT_SHARE] = rate ? cli_fixed(cell[SORT_SHARE], 64, r->dirty_share * 100, 1) : "-";
+	text[SORT_HUGE] = r->huge_share >= 0 ?
+			  cli_fixed(cell[SORT_HUGE], 64, r->huge_share * 100, 1) : "-";
+	text[SORT_HARVESTS] = cli_u64(cell[SORT_HARVESTS], 64, r->harvests);
+	text[SORT_OBSERVERS] = cli_u64(cell[SORT_OBSERVERS], 64, r->n_observers);
+	text[SORT_N] = r->source == SOURCE_OBSERVER ? "top" :
+		       r->source == SOURCE_HARVESTS ? "own" : "-";
 	buf[0] = '\0';
 	for (int i = 0; i <= SORT_N; i++)
-		used = put_cell(buf, len, used, i, cell[i]);
+		used = put_cell(buf, len, used, i, text[i]);
 }
 
 int top_wait(struct top *t, uint64_t deadline, int also_fd)

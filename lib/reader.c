@@ -52,37 +52,33 @@ static int run_add(struct iommudirty_reader *r, uint64_t iova, uint64_t pages,
 	return rc;
 }
 
-/* The runs of set bits of a raw chunk, a word at a time. */
+/*
+ * The runs of set bits of a raw chunk, a word at a time: each run within a
+ * word, which run_add() joins to one that ends where it begins.
+ */
 static int chunk_runs(struct iommudirty_reader *r, const struct iommudirty_chunk *c)
 {
-	uint64_t i = 0, start, w;
+	uint64_t words = ((uint64_t)c->pages + 63) / 64;
 	int rc;
 
-	while (i < c->pages) {
-		w = c->bits[i / 64] >> (i % 64);
-		if (!w) {
-			i = (i / 64 + 1) * 64;
-			continue;
+	for (uint64_t k = 0; k < words; k++) {
+		uint64_t w = c->bits[k];
+
+		/* bits past the chunk's pages are not pages */
+		if (k == words - 1 && c->pages % 64)
+			w &= (1ULL << (c->pages % 64)) - 1;
+		while (w) {
+			unsigned int start = (unsigned int)__builtin_ctzll(w), len;
+			uint64_t clean = ~(w >> start);
+
+			/* all ones from start: only when a word is full */
+			len = clean ? (unsigned int)__builtin_ctzll(clean) : 64;
+			rc = run_add(r, c->iova + (k * 64 + start) * c->page_size, len,
+				     c->page_size);
+			if (rc)
+				return rc;
+			w = start + len < 64 ? w & (~0ULL << (start + len)) : 0;
 		}
-		i += (uint64_t)__builtin_ctzll(w);
-		if (i >= c->pages)
-			break;
-		start = i;
-		for (;;) {
-			w = ~c->bits[i / 64] >> (i % 64);
-			if (w) {
-				i += (uint64_t)__builtin_ctzll(w);
-				break;
-			}
-			i = (i / 64 + 1) * 64;
-			if (i >= c->pages)
-				break;
-		}
-		if (i > c->pages)
-			i = c->pages;
-		rc = run_add(r, c->iova + start * c->page_size, i - start, c->page_size);
-		if (rc)
-			return rc;
 	}
 	return 0;
 }

@@ -99,6 +99,10 @@ static void test_safe_text(void)
 	TAP_OK(!strcmp(buf, "\\x1b]0;pwned\\x07\\xff\\xc2\\x9b\\\\\xc3\xa9 ok"),
 	       "text shows control bytes and bad UTF-8 as \\xHH, keeps UTF-8: %s", buf);
 	TAP_OK(valid_utf8(buf) && !strchr(buf, 0x1b) && !strchr(buf, 0x07), "the text is safe");
+	TAP_OK(!strcmp(text_copy(small, sizeof(small), "qemu-system-x86"), "qemu-sy") &&
+	       !strcmp(text_copy(buf, sizeof(buf), NULL), "") &&
+	       !strcmp(text_copy(buf, sizeof(buf), "vmm"), "vmm"),
+	       "text_copy cuts as snprintf's %%s does, and NULL is \"\"");
 	text_escape(small, sizeof(small), "ab\x1b\x1b");
 	TAP_OK(!strcmp(small, "ab\\x1b"), "a short buffer cuts between escapes: %s", small);
 	text_escape(small, sizeof(small), "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
@@ -160,6 +164,65 @@ static void test_size(void)
 	TAP_OK(!strcmp(buf, "16E"), "the largest size is 16E (%s)", buf);
 	cli_size(&exact, buf, sizeof(buf), 4096);
 	TAP_OK(!strcmp(buf, "4096"), "--bytes prints exact bytes");
+}
+
+/* A fixed sequence of 64-bit numbers (xorshift64), so failures repeat. */
+static uint64_t next_random(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* cli_u64() and cli_fixed() print what snprintf prints, ties and all. */
+static void test_numbers(void)
+{
+	static const double special[] = {
+		0, -0.0, 0.5, 1.5, 2.5, 0.05, 0.15, 0.25, 0.35, 12.25, 1.75, 0.125, 0.0625,
+		99.95, 999.5, 9.995, 1e-300, 0x1p52, 0x1p52 - 1, 0x1p52 / 10 + 0.5, 1e15, 1e20,
+		-1, -0.4, 1.0 / 0.0, -1.0 / 0.0, 0.0 / 0.0,
+	};
+	unsigned int bad_u64 = 0, bad_fixed = 0, tried = 0;
+	char want[64], got[64], first[160] = "";
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	for (unsigned int i = 0; i < 20000; i++) {
+		uint64_t v = next_random(&x) >> (next_random(&x) % 64);
+
+		for (size_t len = 1; len <= 24; len += 23) {
+			snprintf(want, len, "%llu", (unsigned long long)v);
+			bad_u64 += strcmp(cli_u64(got, len, v), want) != 0;
+		}
+	}
+	TAP_OK(!bad_u64, "cli_u64 prints and cuts as \"%%llu\" does (%u differ)", bad_u64);
+	for (unsigned int i = 0; i < 60000 + sizeof(special) / sizeof(special[0]); i++) {
+		double v;
+
+		if (i < sizeof(special) / sizeof(special[0])) {
+			v = special[i];
+		} else {
+			/* whole numbers of tenths, hundredths or thousandths and halves
+			 * of them (ties), and any double in 0 to 1e6 */
+			uint64_t r = next_random(&x);
+
+			v = r % 3 == 0 ? (double)(r >> 40) / (double)(1u << (r >> 2) % 12) :
+			    r % 3 == 1 ? (double)(r >> 44) / 1000 :
+			    (double)(r >> 11) * 0x1p-53 * 1e6;
+		}
+		for (unsigned int d = 0; d <= 4; d++) {
+			for (size_t len = 3; len <= 64; len += 61) {
+				snprintf(want, len, "%.*f", (int)d, v);
+				cli_fixed(got, len, v, d);
+				tried++;
+				if (strcmp(got, want) && !bad_fixed++)
+					snprintf(first, sizeof(first), "%a with %u decimals: %s, not %s",
+						 v, d, got, want);
+			}
+		}
+	}
+	TAP_OK(!bad_fixed, "cli_fixed prints as \"%%.*f\" does, ties to even and cuts too "
+	       "(%u of %u differ) %s", bad_fixed, tried, first);
 }
 
 static void test_exit_status(void)
@@ -404,6 +467,7 @@ int main(void)
 	test_pageset();
 	test_exit_status();
 	test_size();
+	test_numbers();
 	test_next_tick();
 	test_signal_before_sleep();
 	return tap_done();

@@ -105,6 +105,14 @@ static void test_intervals(void)
 	TAP_OK(roundtrip(dense, 1000, &enc, &bytes) && enc == REC_BITMAP &&
 	       bytes <= REC_HEADER + 64 + (3 * 1000 + 7) / 8,
 	       "one page in three reads back the same, as a bitmap of its span (%zu bytes)", bytes);
+	/* short runs with long ones among them, at every offset in a byte */
+	for (size_t i = 0, page = 5; i < 1000; i++) {
+		dense[i][0] = page;
+		dense[i][1] = i % 50 == 7 ? 9 + i % 23 : 1;
+		page += dense[i][1] + 1 + i % 2;
+	}
+	TAP_OK(roundtrip(dense, 1000, &enc, &bytes) && enc == REC_BITMAP,
+	       "short and long runs at any bit read back the same from a bitmap");
 	TAP_OK(roundtrip(NULL, 0, &enc, &bytes) && bytes == REC_HEADER + 64,
 	       "an empty interval is its fields alone");
 	{
