@@ -18,6 +18,8 @@ packages=(
 	# tests and the VM
 	qemu-system-x86 bats bats-assert bats-support tmux jq groff-base util-linux
 	python3-prometheus-client
+	# make bench
+	valgrind
 )
 
 missing() {
