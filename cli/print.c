@@ -76,6 +76,7 @@ void cli_size(const struct cli *c, char *buf, size_t len, uint64_t bytes)
 {
 	static const char units[] = "KMGTPE";
 	double v = (double)bytes;
+	char text[32];
 	size_t used;
 	int u = -1;
 
@@ -87,12 +88,12 @@ void cli_size(const struct cli *c, char *buf, size_t len, uint64_t bytes)
 		v /= 1024;
 		u++;
 	}
-	cli_fixed(buf, len > 1 ? len - 1 : len, v, v < 10 && v != (double)(uint64_t)v ? 1 : 0);
-	used = strlen(buf);
-	if (used + 1 < len) {
-		buf[used] = units[u];
-		buf[used + 1] = '\0';
-	}
+	/* whole, then cut to @buf as snprintf would cut it */
+	cli_fixed(text, sizeof(text) - 1, v, v < 10 && v != (double)(uint64_t)v ? 1 : 0);
+	used = strlen(text);
+	text[used] = units[u];
+	text[used + 1] = '\0';
+	text_copy(buf, len, text);
 }
 
 void cli_time(char *buf, size_t len, uint64_t ns)

@@ -212,12 +212,16 @@ void rec_put_maps(struct rec_buf *b, uint64_t t, uint64_t id, const struct rec_a
 
 static void flush_last(struct rec_runs *rs)
 {
-	if (!rs->last_pages)
-		return;
-	/* written in place, room for the longest pair taken back: a recording's busiest path */
-	uint8_t *at = reserve(&rs->enc, 2 * LEB128_MAX);
+	uint8_t *at;
 	size_t n;
 
+	if (!rs->last_pages)
+		return;
+	/*
+	 * A recording's busiest path: the pair is written in place, into room
+	 * for the longest pair, and the room it did not use is given back
+	 */
+	at = reserve(&rs->enc, 2 * LEB128_MAX);
 	if (at) {
 		n = leb128(at, rs->last - rs->end);
 		n += leb128(at + n, rs->last_pages - 1);
@@ -604,7 +608,7 @@ void rec_close(struct rec_reader *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static inline uint64_t get_leb128(struct cur *c)
+static uint64_t get_leb128(struct cur *c)
 {
 	uint64_t v = 0;
 

@@ -228,8 +228,11 @@ static size_t put_cell(char *buf, size_t len, size_t used, int col, const char *
 {
 	const struct column *k = &columns[col];
 
-	if (used && used + 1 < len)
+	/* @buf ends at @used, and always will: room or not */
+	if (used && used + 1 < len) {
 		buf[used++] = ' ';
+		buf[used] = '\0';
+	}
 	if (used + 1 >= len)
 		return used;
 	/* cut and padded by the columns a terminal shows, never inside a character */

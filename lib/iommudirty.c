@@ -271,16 +271,17 @@ static int transact(struct xact *x, struct nl_msg *msg)
 }
 
 /*
- * Room in a request for its numbers and flags; the one string a request
- * may carry adds its own. Sized, where libnl's default is a page that
- * calloc zeroes for every request: a third of a small read's cost.
+ * Room in a request for its numbers and flags (bitmap-get's, the most,
+ * take 60 bytes); the one string a request may carry adds its own. Sized,
+ * where libnl's default is a page that calloc zeroes for every request: a
+ * third of a small read's cost.
  */
-#define REQUEST_NUMBERS 128
+#define REQUEST_FIXED_ROOM 128
 
 static struct nl_msg *request_to(int family, uint8_t cmd, int flags, uint8_t version,
 				 const char *text)
 {
-	size_t room = NLMSG_HDRLEN + GENL_HDRLEN + REQUEST_NUMBERS +
+	size_t room = NLMSG_HDRLEN + GENL_HDRLEN + REQUEST_FIXED_ROOM +
 		      (text ? NLA_HDRLEN + NLA_ALIGN(strlen(text) + 1) : 0);
 	struct nl_msg *msg = nlmsg_alloc_size(room);
 

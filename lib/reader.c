@@ -68,8 +68,9 @@ static int chunk_runs(struct iommudirty_reader *r, const struct iommudirty_chunk
 		if (k == words - 1 && c->pages % 64)
 			w &= (1ULL << (c->pages % 64)) - 1;
 		while (w) {
-			unsigned int start = (unsigned int)__builtin_ctzll(w), len;
+			unsigned int start = (unsigned int)__builtin_ctzll(w);
 			uint64_t clean = ~(w >> start);
+			unsigned int len;
 
 			/* all ones from start: only when a word is full */
 			len = clean ? (unsigned int)__builtin_ctzll(clean) : 64;

@@ -175,6 +175,52 @@ static uint64_t next_random(uint64_t *x)
 	return *x;
 }
 
+/* What cli_size() printed with snprintf alone, the reference it must match. */
+static void size_by_snprintf(char *buf, size_t len, uint64_t bytes)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+		return;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, v < 10 && v != (double)(uint64_t)v ? "%.1f%c" : "%.0f%c", v, units[u]);
+}
+
+/* cli_size() prints and cuts as its snprintf did, at every buffer length. */
+static void test_size_cuts(uint64_t *x)
+{
+	struct cli human = { .bytes = false };
+	unsigned int bad = 0, tried = 0;
+	char want[32], got[32], first[96] = "";
+
+	for (unsigned int i = 0; i < 20000; i++) {
+		uint64_t bytes = next_random(x) >> (next_random(x) % 64);
+
+		/* sizes that are whole or half units too: 1.5G, 2M, 10K */
+		if (i % 4 == 0)
+			bytes = (bytes % 20 + 1) << (10 * (1 + bytes % 5)) >> (i % 8 ? 0 : 1);
+		for (size_t len = 0; len <= 12; len++) {
+			memset(got, 'x', sizeof(got));
+			if (len)
+				size_by_snprintf(want, len, bytes);
+			cli_size(&human, got, len, bytes);
+			tried++;
+			if ((len ? strcmp(got, want) != 0 : got[0] != 'x') && !bad++)
+				snprintf(first, sizeof(first), "%llu bytes in %zu: %.12s, not %s",
+					 (unsigned long long)bytes, len, got, len ? want : "untouched");
+		}
+	}
+	TAP_OK(!bad, "cli_size prints and cuts as its snprintf did (%u of %u differ) %s", bad,
+	       tried, first);
+}
+
 /* cli_u64() and cli_fixed() print what snprintf prints, ties and all. */
 static void test_numbers(void)
 {
@@ -190,7 +236,7 @@ static void test_numbers(void)
 	for (unsigned int i = 0; i < 20000; i++) {
 		uint64_t v = next_random(&x) >> (next_random(&x) % 64);
 
-		for (size_t len = 1; len <= 24; len += 23) {
+		for (size_t len = 1; len <= 22; len++) {
 			snprintf(want, len, "%llu", (unsigned long long)v);
 			bad_u64 += strcmp(cli_u64(got, len, v), want) != 0;
 		}
@@ -202,8 +248,8 @@ static void test_numbers(void)
 		if (i < sizeof(special) / sizeof(special[0])) {
 			v = special[i];
 		} else {
-			/* whole numbers of tenths, hundredths or thousandths and halves
-			 * of them (ties), and any double in 0 to 1e6 */
+			/* binary fractions (many ties once scaled), thousandths, and
+			 * any double in 0 to 1e6 */
 			uint64_t r = next_random(&x);
 
 			v = r % 3 == 0 ? (double)(r >> 40) / (double)(1u << (r >> 2) % 12) :
@@ -211,7 +257,8 @@ static void test_numbers(void)
 			    (double)(r >> 11) * 0x1p-53 * 1e6;
 		}
 		for (unsigned int d = 0; d <= 4; d++) {
-			for (size_t len = 3; len <= 64; len += 61) {
+			/* every cut for some values, a roomy buffer for all */
+			for (size_t len = i % 8 ? 64 : 1; len <= 64; len += len < 14 ? 1 : 64) {
 				snprintf(want, len, "%.*f", (int)d, v);
 				cli_fixed(got, len, v, d);
 				tried++;
@@ -223,6 +270,7 @@ static void test_numbers(void)
 	}
 	TAP_OK(!bad_fixed, "cli_fixed prints as \"%%.*f\" does, ties to even and cuts too "
 	       "(%u of %u differ) %s", bad_fixed, tried, first);
+	test_size_cuts(&x);
 }
 
 static void test_exit_status(void)
@@ -398,6 +446,22 @@ static void test_top(void)
 	       strstr(line, "      -        -      - "),
 	       "devices cut with +N, gone, no rate: %s", line);
 	TAP_OK(strlen(head) == strlen(line), "a row without rates keeps the columns");
+	{
+		unsigned int bad = 0;
+
+		for (size_t len = 1; len <= strlen(head) + 1; len++) {
+			char cut[256];
+
+			memset(cut, 'x', sizeof(cut));
+			top_format_columns(&t, cut, len);
+			bad += strnlen(cut, len) == len;
+			memset(cut, 'x', sizeof(cut));
+			top_format_row(&t, &rows[2], cut, len);
+			bad += strnlen(cut, len) == len || cut[len] != 'x';
+		}
+		TAP_OK(!bad, "the header and a row end within any buffer, however short (%u not)",
+		       bad);
+	}
 
 	snprintf(rows[3].owner_comm, sizeof(rows[3].owner_comm), "\x1b[2J\xe2\x82\xac\xff");
 	snprintf(rows[3].devs[0], sizeof(rows[3].devs[0]), "\x1b]0;x\x07");
